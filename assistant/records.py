@@ -1,0 +1,119 @@
+"""Typed records passed between layers: cases, passages, hits, replies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A case's named contact person, exactly as the source gives it."""
+
+    name: str
+    role: str | None = None
+    email: str | None = None
+    phone: str | None = None
+
+
+@dataclass(frozen=True)
+class Section:
+    """A heading and the paragraphs under it (heading is None for a lead)."""
+
+    heading: str | None
+    paragraphs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Document:
+    """A document a case mentions (e.g. a PDF strategy), with its link if known."""
+
+    title: str
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Case:
+    """One municipal case (or a theme intro, where ``municipality`` is None)."""
+
+    id: str
+    title: str
+    municipality: str | None
+    theme: str | None
+    sections: tuple[Section, ...]
+    contact: Contact | None
+    documents: tuple[Document, ...] = ()
+    source: str = ""
+    kind: str = "case"  # "case" or "intro"
+
+    @property
+    def text(self) -> str:
+        parts = []
+        for section in self.sections:
+            if section.heading:
+                parts.append(section.heading)
+            parts.extend(section.paragraphs)
+        return "\n\n".join(parts)
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A paragraph of a case with the context it is indexed with."""
+
+    id: str
+    case_id: str
+    text: str
+    heading: str | None
+    position: int  # order of the passage inside its case
+
+    def indexed_text(self, case: Case) -> str:
+        """The text embedded and BM25-tokenised: case context + paragraph."""
+        head = case.municipality + ": " + case.title if case.municipality else case.title
+        if self.heading and self.heading != case.title:
+            head += " — " + self.heading
+        return head + "\n" + self.text
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a passage came from: corpus file and section heading."""
+
+    file: str
+    heading: str | None
+
+    def __str__(self) -> str:
+        return f"{self.file} › {self.heading}" if self.heading else self.file
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One ranked result: a passage with its case, score and source."""
+
+    rank: int
+    score: float
+    passage: Passage
+    case: Case
+    dense_score: float | None = None
+    sparse_score: float | None = None
+
+    @property
+    def text(self) -> str:
+        return self.passage.text
+
+    @property
+    def source(self) -> Source:
+        return Source(self.case.source, self.passage.heading)
+
+    @property
+    def contact(self) -> Contact | None:
+        return self.case.contact
+
+
+@dataclass(frozen=True)
+class Reply:
+    """An assistant turn: Markdown answer, the hits it rests on, and whether it was found."""
+
+    answer: str
+    hits: list[Hit] = field(default_factory=list)
+    found: bool = True
+    case: Case | None = None  # the case in focus after this turn
+    language: str = "da"

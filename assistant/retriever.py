@@ -1,0 +1,230 @@
+"""Retriever: loads (or builds) an index and ranks passages for a question, case-aware."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from .corpus import CorpusError
+from .embedding import Embedder, get_embedder
+from .fusion import RetrieverKind, evidence_fusion, rrf
+from .language import clean_query, detect_language
+from .municipalities import MUNICIPALITIES, municipalities_in, normalize_municipality
+from .records import Case, Hit
+from .store import IndexData, IndexLoadError, build_index, load_index, read_manifest, staleness
+
+log = logging.getLogger(__name__)
+
+DEFAULT_INDEX = "index"
+DEFAULT_CORPUS = "corpus"
+MAX_K = 100
+
+
+@dataclass(frozen=True)
+class SearchConfig:
+    """Ranking parameters (chosen on the tuning half of corpus/questions.jsonl)."""
+
+    candidates: int = 100            # passages taken from each side before fusion
+    sparse_weight: float = 0.5       # BM25's share when all query terms are in the corpus (Danish)
+    sparse_weight_en: float = 0.3    # ... for an English question
+    municipality_boost: float = 0.3  # added to passages of a municipality named in the question
+    repeat_ratio: float = 0.97       # a second passage of a case is shown early if this close to its best
+
+
+def _default_path(env: str, fallback: str) -> Path:
+    return Path(os.environ.get(env, fallback))
+
+
+class Retriever:
+    """Ranked passages with their cases for a question. Thread-safe for searching."""
+
+    def __init__(self, data: IndexData, embedder: Embedder, path: Path | None = None,
+                 config: SearchConfig | None = None) -> None:
+        self.data = data
+        self.embedder = embedder
+        self.path = path
+        self.config = config or SearchConfig()
+        self.cases: dict[str, Case] = {c.id: c for c in data.cases}
+        self._case_of = [self.cases[p.case_id] for p in data.passages]
+        self._municipality_rows: dict[str, np.ndarray] = {}
+        for name in {c.municipality for c in data.cases if c.municipality}:
+            self._municipality_rows[name] = np.array(
+                [i for i, c in enumerate(self._case_of) if c.municipality == name], dtype=np.int64)
+
+    # ---- construction -------------------------------------------------------------------
+    @classmethod
+    def build(cls, corpus: str | Path = DEFAULT_CORPUS, index: str | Path = DEFAULT_INDEX,
+              model: str | None = None, progress: Callable[[int, int], None] | None = None,
+              embedder: Embedder | None = None, config: SearchConfig | None = None) -> Retriever:
+        """Build an index from any corpus folder (formats in DESIGN.md) and return its retriever."""
+        embedder = embedder or get_embedder(model)
+        data = build_index(corpus, index, embedder, progress=progress)
+        return cls(data, embedder, Path(index), config)
+
+    @classmethod
+    def load(cls, index: str | Path | None = None, corpus: str | Path | None = None,
+             model: str | None = None, progress: Callable[[int, int], None] | None = None,
+             embedder: Embedder | None = None, rebuild: bool = True,
+             config: SearchConfig | None = None) -> Retriever:
+        """Open an index; build it when missing and rebuild it when its corpus or model changed.
+
+        ``index`` defaults to ``index/`` (or $ASSISTANT_INDEX), the corpus to the one the index was
+        built from, else ``corpus/`` (or $ASSISTANT_CORPUS). ``model`` None means the model the
+        index was built with (the default e5 for a new index). With ``rebuild=False`` a stale index
+        is an error instead. A damaged index is never overwritten silently: it raises ValueError.
+        """
+        folder = Path(index) if index is not None else _default_path("ASSISTANT_INDEX", DEFAULT_INDEX)
+        manifest = read_manifest(folder)
+        corpus_dir = Path(corpus) if corpus is not None else None
+        if corpus_dir is None and manifest:
+            recorded = manifest.get("corpus", {})
+            for candidate in (recorded.get("path"), recorded.get("abspath")):
+                if candidate and Path(candidate).is_dir():
+                    corpus_dir = Path(candidate)
+                    break
+        if corpus_dir is None:
+            corpus_dir = _default_path("ASSISTANT_CORPUS", DEFAULT_CORPUS)
+        if embedder is None:
+            recorded_model = (manifest or {}).get("embedder", {})
+            if model is None and recorded_model.get("kind") == "sentence-transformers":
+                model = recorded_model.get("name")
+            embedder = get_embedder(model)
+
+        if manifest is None:
+            if not rebuild:
+                raise IndexLoadError(f"no index at {folder}: build one with `assistant build`")
+            if not corpus_dir.is_dir():
+                raise CorpusError(f"no index at {folder} and no corpus folder at {corpus_dir} to build it from")
+            log.info("no index at %s: building it from %s", folder, corpus_dir)
+            return cls.build(corpus_dir, folder, progress=progress, embedder=embedder, config=config)
+
+        reason = staleness(manifest, corpus_dir if corpus_dir.is_dir() else None, embedder)
+        if reason:
+            if not rebuild:
+                raise IndexLoadError(f"index {folder} is stale: {reason}; rebuild it with `assistant build`")
+            if not corpus_dir.is_dir():
+                raise CorpusError(f"index {folder} is stale ({reason}) and corpus {corpus_dir} is missing")
+            log.info("index %s is stale (%s): rebuilding", folder, reason)
+            return cls.build(corpus_dir, folder, progress=progress, embedder=embedder, config=config)
+        return cls(load_index(folder), embedder, folder, config)
+
+    # ---- searching --------------------------------------------------------------------------
+    @property
+    def municipalities(self) -> list[str]:
+        return sorted(self._municipality_rows)
+
+    def _check_municipality(self, municipality: str | None) -> str | None:
+        if municipality is None or (isinstance(municipality, str) and not municipality.strip()):
+            return None
+        if not isinstance(municipality, str):
+            raise ValueError(f"municipality must be a name, not {type(municipality).__name__}")
+        name = normalize_municipality(municipality)
+        if name not in self._municipality_rows and name not in MUNICIPALITIES:
+            known = ", ".join(self.municipalities)
+            raise ValueError(f"unknown municipality {municipality!r}; the corpus has: {known}")
+        return name
+
+    def search(self, query: str, k: int = 5, municipality: str | None = None,
+               retriever: str | RetrieverKind = RetrieverKind.HYBRID) -> list[Hit]:
+        """The k best passages for ``query``, each with its case, score and source.
+
+        ``municipality`` keeps only that municipality's cases. A municipality named in the
+        question is favoured (not required: "uddannelsesinstitutioner i Aarhus" is a Norddjurs case).
+        """
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
+            raise ValueError(f"k must be a whole number, not {k!r}")
+        if k <= 0:
+            raise ValueError(f"k must be at least 1, not {k}")
+        k = min(int(k), MAX_K)
+        text = clean_query(query)
+        kind = RetrieverKind.from_str(retriever)
+        only = self._check_municipality(municipality)
+        rows, fused, dense, sparse = self._score(text, kind, only)
+        if rows.size == 0:
+            return []
+        return self._assemble(rows, fused, dense, sparse, k)
+
+    def _score(self, text: str, kind: RetrieverKind, only: str | None):
+        cfg = self.config
+        n = len(self.data.passages)
+        allowed = self._municipality_rows.get(only, np.zeros(0, np.int64)) if only else None
+        if allowed is not None and allowed.size == 0:
+            return np.zeros(0, np.int64), *(np.zeros(0),) * 3
+
+        sparse_all = self.data.sparse.scores(text) if kind != RetrieverKind.DENSE else np.zeros(n, np.float32)
+        if kind != RetrieverKind.BM25:
+            qvec = self.embedder.embed([text], kind="query")[0]
+            if n <= 5000 or allowed is not None:
+                dense_all = self.data.vectors @ qvec
+                pool = allowed if allowed is not None else np.arange(n)
+            else:
+                scores, ids = self.data.dense.search(qvec, cfg.candidates)
+                top_sparse = np.argpartition(-sparse_all, min(cfg.candidates, n - 1))[:cfg.candidates]
+                pool = np.union1d(ids, top_sparse)
+                dense_all = np.zeros(n, dtype=np.float32)
+                dense_all[pool] = self.data.vectors[pool] @ qvec
+        else:
+            dense_all = np.zeros(n, dtype=np.float32)
+            pool = allowed if allowed is not None else np.arange(n)
+
+        dense, sparse = dense_all[pool].astype(np.float64), sparse_all[pool].astype(np.float64)
+        if kind == RetrieverKind.DENSE:
+            fused = dense.copy()
+        elif kind == RetrieverKind.BM25:
+            fused = sparse.copy()
+        elif kind == RetrieverKind.RRF:
+            fused = rrf(dense, sparse)
+        else:
+            terms = self.data.sparse.tokenizer(text)
+            evidence = len(self.data.sparse.query_terms(text)) / len(terms) if terms else 0.0
+            weight = cfg.sparse_weight_en if detect_language(text) == "en" else cfg.sparse_weight
+            fused = evidence_fusion(dense, sparse, weight, evidence)
+            named = [m for m in municipalities_in(text) if m in self._municipality_rows]
+            if named and cfg.municipality_boost:
+                boost = np.isin(pool, np.concatenate([self._municipality_rows[m] for m in named]))
+                fused = fused + cfg.municipality_boost * boost
+        return pool, fused, dense, sparse
+
+    def _assemble(self, rows, fused, dense, sparse, k: int) -> list[Hit]:
+        """Case-aware order: each case's best passage by case score; a second passage of the same
+        case comes early only when it scores almost as high as that case's best and beats the next
+        case; the rest follow by score."""
+        order = np.argsort(-fused, kind="stable")
+        best: dict[str, float] = {}
+        for j in order:
+            best.setdefault(self._case_of[rows[j]].id, float(fused[j]))
+        case_order = list(best)
+        picked: list[int] = []
+        later: list[int] = []
+        shown: set[str] = set()
+        for j in order:
+            case_id = self._case_of[rows[j]].id
+            if case_id not in shown:
+                shown.add(case_id)
+                picked.append(j)
+                continue
+            position = case_order.index(case_id)
+            next_case = best[case_order[position + 1]] if position + 1 < len(case_order) else -np.inf
+            if fused[j] >= self.config.repeat_ratio * best[case_id] and fused[j] > next_case:
+                picked.append(j)
+            else:
+                later.append(j)
+        ranked = sorted(picked, key=lambda j: (case_order.index(self._case_of[rows[j]].id), -fused[j])) + later
+        hits = []
+        for rank, j in enumerate(ranked[:k], 1):
+            row = int(rows[j])
+            hits.append(Hit(rank=rank, score=round(float(fused[j]), 6), passage=self.data.passages[row],
+                            case=self._case_of[row], dense_score=float(dense[j]), sparse_score=float(sparse[j])))
+        return hits
+
+    def with_config(self, **changes) -> Retriever:
+        """A retriever over the same index with other ranking parameters (for tuning)."""
+        return Retriever(self.data, self.embedder, self.path, replace(self.config, **changes))
+
+    _lock = threading.Lock()

@@ -1,0 +1,243 @@
+"""The index folder: plain files + manifest.json, built atomically, checked on load.
+
+    index/
+      manifest.json     format version, embedder (name, weights hash, dim), corpus hash, counts, build time
+      cases.json        the parsed cases (contacts, sections, documents)
+      passages.jsonl    one passage a line, in row order of the vectors
+      embeddings.npy    float32 unit vectors, row i = passage i (also the embedding cache)
+      dense.faiss       FAISS index over the vectors
+      bm25/             bm25s files + the compound vocabulary
+
+Nothing is pickled. A build writes a sibling temp folder and renames it into place.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__
+from .chunking import chunk_cases
+from .corpus import CorpusError, corpus_hash, load_corpus
+from .dense import DenseIndex
+from .embedding import Embedder
+from .records import Case, Contact, Document, Passage, Section
+from .sparse import SparseIndex
+
+FORMAT_VERSION = 1
+REQUIRED = ("manifest.json", "cases.json", "passages.jsonl", "embeddings.npy", "dense.faiss", "bm25")
+EMBED_BATCH = 64
+
+Progress = Callable[[int, int], None]
+
+
+class IndexLoadError(ValueError):
+    """The index folder is missing, damaged or does not match; the message says what to do."""
+
+
+class StaleIndexError(IndexLoadError):
+    """The index was built from another corpus or embedder."""
+
+
+@dataclass
+class IndexData:
+    cases: list[Case]
+    passages: list[Passage]
+    vectors: np.ndarray
+    dense: DenseIndex
+    sparse: SparseIndex
+    manifest: dict
+
+
+def case_to_json(case: Case) -> dict:
+    return asdict(case)
+
+
+def case_from_json(row: dict) -> Case:
+    contact = Contact(**row["contact"]) if row.get("contact") else None
+    sections = tuple(Section(s["heading"], tuple(s["paragraphs"])) for s in row["sections"])
+    documents = tuple(Document(**d) for d in row.get("documents", ()))
+    return Case(id=row["id"], title=row["title"], municipality=row["municipality"], theme=row.get("theme"),
+                sections=sections, contact=contact, documents=documents, source=row.get("source", ""),
+                kind=row.get("kind", "case"))
+
+
+def read_manifest(folder: Path) -> dict | None:
+    path = folder / "manifest.json"
+    if not path.exists():
+        return None
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise IndexLoadError(f"index {folder} is damaged: manifest.json is not valid JSON ({exc}); "
+                          f"rebuild it with `assistant build --index {folder}`") from exc
+    if not isinstance(manifest, dict):
+        raise IndexLoadError(f"index {folder} is damaged: manifest.json is not an object")
+    return manifest
+
+
+def embedder_record(embedder: Embedder) -> dict:
+    return {"kind": embedder.kind, "name": embedder.name, "fingerprint": embedder.fingerprint,
+            "dim": embedder.dim}
+
+
+def _cached_vectors(folder: Path, fingerprint: str) -> dict[str, np.ndarray]:
+    """Passage id -> vector from an existing index built by the same model (the embedding cache)."""
+    try:
+        manifest = read_manifest(folder)
+        if not manifest or manifest.get("embedder", {}).get("fingerprint") != fingerprint:
+            return {}
+        ids = [json.loads(line)["id"] for line in (folder / "passages.jsonl").read_text("utf-8").splitlines()]
+        vectors = np.load(folder / "embeddings.npy", mmap_mode="r")
+        if len(vectors) != len(ids):
+            return {}
+        return {pid: vectors[i] for i, pid in enumerate(ids)}
+    except (OSError, ValueError, KeyError, json.JSONDecodeError):
+        return {}
+
+
+def build_index(corpus_dir: str | Path, index_dir: str | Path, embedder: Embedder,
+                progress: Progress | None = None) -> IndexData:
+    """Parse, chunk, embed (reusing cached vectors) and write the index atomically."""
+    corpus_dir, index_dir = Path(corpus_dir), Path(index_dir)
+    started = time.perf_counter()
+    digest = corpus_hash(corpus_dir)
+    cases = load_corpus(corpus_dir)
+    by_id = {c.id: c for c in cases}
+    passages = chunk_cases(cases)
+    if not passages:
+        raise CorpusError(f"corpus folder {corpus_dir} holds no text to index")
+    texts = [p.indexed_text(by_id[p.case_id]) for p in passages]
+
+    record = embedder_record(embedder)
+    cache = _cached_vectors(index_dir, record["fingerprint"])
+    vectors = np.zeros((len(passages), record["dim"]), dtype=np.float32)
+    todo = [i for i, p in enumerate(passages) if p.id not in cache]
+    for i, p in enumerate(passages):
+        if p.id in cache:
+            vectors[i] = cache[p.id]
+    done = len(passages) - len(todo)
+    if progress:
+        progress(done, len(passages))
+    for start in range(0, len(todo), EMBED_BATCH):
+        rows = todo[start:start + EMBED_BATCH]
+        vectors[rows] = embedder.embed([texts[i] for i in rows], kind="passage")
+        done += len(rows)
+        if progress:
+            progress(done, len(passages))
+    dense = DenseIndex.build(vectors)
+    sparse = SparseIndex.build(texts)
+
+    manifest = {
+        "format_version": FORMAT_VERSION,
+        "assistant_version": __version__,
+        "embedder": record,
+        "corpus": {"path": str(corpus_dir), "abspath": str(corpus_dir.resolve()), "hash": digest},
+        "cases": len(cases),
+        "passages": len(passages),
+        "embedded": len(todo),
+        "reused_embeddings": len(passages) - len(todo),
+        "dense_index": dense.index_type,
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "build_seconds": None,
+    }
+    data = IndexData(cases, passages, vectors, dense, sparse, manifest)
+    manifest["build_seconds"] = round(time.perf_counter() - started, 3)
+    write_index(data, index_dir)
+    return data
+
+
+def write_index(data: IndexData, index_dir: Path) -> None:
+    index_dir = Path(index_dir)
+    index_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = index_dir.parent / f".{index_dir.name}.tmp-{os.getpid()}-{time.monotonic_ns()}"
+    old = index_dir.parent / f".{index_dir.name}.old-{os.getpid()}-{time.monotonic_ns()}"
+    try:
+        tmp.mkdir()
+        (tmp / "cases.json").write_text(json.dumps([case_to_json(c) for c in data.cases], ensure_ascii=False,
+                                                   indent=1), encoding="utf-8")
+        with open(tmp / "passages.jsonl", "w", encoding="utf-8") as handle:
+            for p in data.passages:
+                handle.write(json.dumps(asdict(p), ensure_ascii=False) + "\n")
+        np.save(tmp / "embeddings.npy", data.vectors)
+        data.dense.save(tmp / "dense.faiss")
+        data.sparse.save(tmp / "bm25")
+        data.manifest["files"] = {name: (tmp / name).stat().st_size for name in
+                                  ("cases.json", "passages.jsonl", "embeddings.npy", "dense.faiss")}
+        # the manifest is written last: a folder without one is never taken for a finished index
+        (tmp / "manifest.json").write_text(json.dumps(data.manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+        if index_dir.exists():
+            keep = [p for p in index_dir.iterdir() if p.name.lower().startswith("readme") or p.name == ".gitkeep"]
+            for item in keep:
+                shutil.copy2(item, tmp / item.name)
+            os.replace(index_dir, old)
+        os.replace(tmp, index_dir)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def load_index(index_dir: str | Path) -> IndexData:
+    """Read an index folder; a missing or damaged file is an IndexLoadError naming it."""
+    folder = Path(index_dir)
+    manifest = read_manifest(folder)
+    if manifest is None:
+        raise IndexLoadError(f"no index at {folder} (manifest.json missing): build one with `assistant build`")
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise StaleIndexError(f"index {folder} has format {manifest.get('format_version')!r}, "
+                              f"this version reads {FORMAT_VERSION}: rebuild it")
+    for name in REQUIRED:
+        if not (folder / name).exists():
+            raise IndexLoadError(f"index {folder} is damaged: {name} is missing; rebuild it with `assistant build`")
+    for name, size in manifest.get("files", {}).items():
+        actual = (folder / name).stat().st_size
+        if actual != size:
+            raise IndexLoadError(f"index {folder} is damaged: {name} has {actual} bytes, the manifest says {size} "
+                              f"(truncated?); rebuild it with `assistant build`")
+    current = "manifest.json"
+    try:
+        current = "cases.json"
+        cases = [case_from_json(r) for r in json.loads((folder / current).read_text(encoding="utf-8"))]
+        current = "passages.jsonl"
+        passages = [Passage(**json.loads(line)) for line in
+                    (folder / current).read_text(encoding="utf-8").splitlines() if line.strip()]
+        current = "embeddings.npy"
+        vectors = np.load(folder / current, allow_pickle=False)
+        current = "dense.faiss"
+        dense = DenseIndex.load(folder / current, manifest.get("dense_index", "flat"))
+        current = "bm25"
+        sparse = SparseIndex.load(folder / current)
+    except Exception as exc:  # noqa: BLE001 - any failure to read a file means a damaged index
+        raise IndexLoadError(f"index {folder} is damaged: cannot read {current} ({type(exc).__name__}: "
+                          f"{str(exc)[:160]}); rebuild it with `assistant build`") from exc
+    n = len(passages)
+    if not (len(vectors) == n == len(dense) == int(sparse.bm25.scores["num_docs"]) == manifest.get("passages")):
+        raise IndexLoadError(f"index {folder} is damaged: its files disagree on the passage count; rebuild it")
+    known = {c.id for c in cases}
+    if any(p.case_id not in known for p in passages):
+        raise IndexLoadError(f"index {folder} is damaged: passages refer to unknown cases; rebuild it")
+    return IndexData(cases, passages, vectors, dense, sparse, manifest)
+
+
+def staleness(manifest: dict, corpus_dir: Path | None, embedder: Embedder | None) -> str | None:
+    """Why an index no longer matches its corpus or embedder, or None when it does."""
+    if corpus_dir is not None:
+        try:
+            digest = corpus_hash(corpus_dir)
+        except CorpusError:
+            digest = None
+        if digest is not None and digest != manifest.get("corpus", {}).get("hash"):
+            return f"the corpus in {corpus_dir} changed since the index was built"
+    if embedder is not None:
+        recorded = manifest.get("embedder", {})
+        if recorded.get("fingerprint") != embedder.fingerprint or recorded.get("name") != embedder.name:
+            return (f"the index was built with {recorded.get('name')!r} ({recorded.get('fingerprint')}), "
+                    f"not {embedder.name!r} ({embedder.fingerprint})")
+    return None

