@@ -1,0 +1,235 @@
+"""Assistant: a chat turn + the user's earlier messages -> an extractive answer with sources.
+
+No language model is involved. Each message is read in order and the *case in focus* is
+tracked across the conversation:
+
+- a message naming a municipality that has a case moves the focus there ("Og Gladsaxe?");
+- a follow-up (few words of its own beyond pronouns, question words and contact words, e.g.
+  "Hvem kan jeg kontakte om det?", "Who do I contact there?") keeps the focus;
+- any other message is a new topic: the focus moves to the best-ranked case for it.
+
+The answer is built from the case in focus: a lead naming the municipality and case with the
+best-matching sentence(s) of the passage, the case's contact (or "no contact" when the case names
+none), and the ranked sources. When the best passage is not close enough to the question
+(calibrated on the tuning half of corpus/questions.jsonl), or the question is about a municipality
+that has no case, ``found`` is False and the hits are listed only as "maybe related".
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from .language import clean_query, detect_language
+from .municipalities import municipalities_in
+from .records import Case, Hit, Reply
+from .retriever import Retriever
+from .sparse import words
+
+_CONTACT = re.compile(
+    r"\b(kontakt\w*|e-?mail\w*|mail\w*|ringe|telefon\w*|tlf|ansvarlig\w*|hvem\s+(kan|skal|må)\s+jeg|"
+    r"hvem\s+står|contact\w*|reach|phone|call|who\s+(can|should|do|could)\s+i|who\s+is\s+responsible|"
+    r"person\s+to)\b", re.IGNORECASE)
+# words that carry no topic of their own in a follow-up
+_FOLLOW_WORDS = set("""
+det den dem der her de deres dens dets sådan også så og men nu lige mere om hvad hvem hvor hvordan
+hvilken hvilke hvornår hvorfor kan jeg jer vi man skal må gerne vil tak fortæl mig mere uddyb
+kontakte kontakt kontaktperson kontaktpersonen e-mail email mailen e-mailen mail mailadresse adresse
+ringe telefon telefonnummer nummer navn navnet står bag ansvarlig ansvarlige
+it there that this they them those their its what who where how which can could should do does
+i me we you is are was the a an and but so also more about tell please thanks contact person
+email e-mail mail address phone number name responsible behind reach call
+""".split())
+_NOT_FOUND = {
+    "da": "Jeg fandt ikke noget i casene, der besvarer spørgsmålet.",
+    "en": "I found nothing in the cases that answers this question.",
+}
+_TEXTS = {
+    "da": {"contact": "Kontakt", "no_contact": "Casen nævner ingen kontaktperson.", "sources": "Kilder",
+           "maybe": "Måske relateret", "theme": "Temaet", "municipality": "Kommune", "score": "score",
+           "contact_lead": "Kontaktperson for casen"},
+    "en": {"contact": "Contact", "no_contact": "The case names no contact person.", "sources": "Sources",
+           "maybe": "Maybe related", "theme": "The theme", "municipality": "Municipality", "score": "score",
+           "contact_lead": "Contact person for the case"},
+}
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÆØÅ”“\"0-9])")
+
+
+def _e(text: str | None) -> str:
+    """Escape for Markdown rendered as HTML: the corpus and the user may contain markup."""
+    return html.escape(text or "", quote=False).replace("*", "\\*").replace("_", "\\_")
+
+
+@dataclass
+class Turn:
+    query: str
+    language: str
+    contact: bool
+    focus: Case | None
+    topic: str  # the text retrieval uses for this turn (the topic message + follow-up)
+
+
+def is_contact_question(text: str) -> bool:
+    return bool(_CONTACT.search(text))
+
+
+def is_follow_up(text: str) -> bool:
+    content = [w for w in words(text) if w not in _FOLLOW_WORDS and len(w) > 2]
+    return len(content) <= 1 and len(text) < 120
+
+
+class Assistant:
+    """Conversation over a Retriever. Stateless: the history is passed in with every call."""
+
+    def __init__(self, retriever: Retriever, k: int = 5, min_dense: float | None = None) -> None:
+        if k <= 0:
+            raise ValueError(f"k must be at least 1, not {k}")
+        self.retriever = retriever
+        self.k = k
+        # calibrated on the tuning half (see README): answerable questions score above this
+        self.min_dense = 0.80 if min_dense is None else min_dense
+
+    # ---- focus tracking ------------------------------------------------------------------
+    def _corpus_municipalities(self, text: str) -> tuple[list[str], list[str]]:
+        named = municipalities_in(text)
+        known = set(self.retriever.municipalities)
+        return [m for m in named if m in known], [m for m in named if m not in known]
+
+    def _turn(self, message: str, previous: Turn | None) -> tuple[Turn, list[Hit], bool]:
+        language = detect_language(message)
+        if previous is not None and not re.search(r"[a-zæøå]{3}", message.lower()):
+            language = previous.language
+        contact = is_contact_question(message)
+        in_corpus, elsewhere = self._corpus_municipalities(message)
+        follow = previous is not None and previous.focus is not None and is_follow_up(message)
+        if previous is not None and is_follow_up(message) and language == "da" and previous.language == "en" \
+                and not re.search(r"[æøå]", message):
+            language = previous.language
+
+        if in_corpus:
+            municipality = in_corpus[0]
+            topic = message if not follow else f"{previous.topic} {message}"
+            hits = self.retriever.search(topic, k=self.k, municipality=municipality)
+            if not hits and previous is not None:
+                hits = self.retriever.search(previous.topic, k=self.k, municipality=municipality)
+            focus = hits[0].case if hits else None
+            return Turn(message, language, contact, focus, topic), hits, focus is not None
+        if follow:
+            topic = f"{previous.topic} {message}"
+            focus = previous.focus
+            hits = self.retriever.search(topic, k=self.k)
+            # the case in focus leads; its best passage for the combined question first
+            own = [h for h in hits if h.case.id == focus.id]
+            if not own and focus.municipality:
+                own = self.retriever.search(topic, k=1, municipality=focus.municipality)
+            hits = _rerank(own[:1] + [h for h in hits if not own or h.passage.id != own[0].passage.id], self.k)
+            return Turn(message, language, contact, focus, topic), hits, True
+        hits = self.retriever.search(message, k=self.k)
+        found = bool(hits) and not elsewhere and self._answers(hits[0])
+        if elsewhere and not in_corpus:
+            found = False
+        focus = hits[0].case if hits and found else None
+        return Turn(message, language, contact, focus, message), hits, found
+
+    def _answers(self, hit: Hit) -> bool:
+        return hit.dense_score is None or hit.dense_score >= self.min_dense
+
+    # ---- the public call -------------------------------------------------------------------
+    def ask(self, message: str, history: list[str] | None = None) -> Reply:
+        """Answer ``message`` given the user's earlier messages (oldest first)."""
+        message = clean_query(message)
+        if history is None:
+            history = []
+        if not isinstance(history, (list, tuple)):
+            raise ValueError("history must be a list of the user's earlier messages")
+        previous: Turn | None = None
+        for earlier in history[-8:]:
+            try:
+                text = clean_query(earlier)
+            except ValueError:
+                continue
+            turn, _, found = self._turn(text, previous)
+            if found or previous is None:
+                previous = turn
+        turn, hits, found = self._turn(message, previous)
+        answer = self._render(turn, hits, found)
+        return Reply(answer=answer, hits=hits, found=found, case=turn.focus if found else None,
+                     language=turn.language)
+
+    # ---- rendering -------------------------------------------------------------------------
+    def _best_sentences(self, query: str, text: str, limit: int = 2) -> list[str]:
+        sentences = [s.strip() for s in _SENTENCE.split(text.replace("\n", " ")) if len(s.strip()) > 2]
+        if len(sentences) <= limit:
+            return sentences
+        vectors = self.retriever.embedder.embed(sentences, kind="passage")
+        qvec = self.retriever.embedder.embed([query], kind="query")[0]
+        terms = set(self.retriever.data.sparse.tokenizer(query))
+        overlap = np.array([len(terms & set(self.retriever.data.sparse.tokenizer(s))) for s in sentences], float)
+        score = vectors @ qvec + 0.03 * overlap
+        keep = sorted(np.argsort(-score)[:limit])
+        return [sentences[i] for i in keep]
+
+    def _render(self, turn: Turn, hits: list[Hit], found: bool) -> str:
+        t = _TEXTS[turn.language]
+        lines: list[str] = []
+        if not found:
+            lines.append(_NOT_FOUND[turn.language])
+            if hits:
+                lines += ["", f"**{t['maybe']}:**"]
+                lines += [f"- {_e(_where(h.case, t))} — {_e(h.case.title)}" for h in _unique_cases(hits)[:3]]
+            return "\n".join(lines)
+        case = turn.focus
+        lead = next((h for h in hits if h.case.id == case.id), None)
+        contact = case.contact
+        if turn.contact:
+            lines.append(f"**{t['contact_lead']} {_e(_where(case, t))} — {_e(case.title)}:**")
+            lines.append(_contact_line(case, t))
+        else:
+            lines.append(f"**{_e(_where(case, t))} — {_e(case.title)}**")
+        if lead is not None:
+            for sentence in self._best_sentences(turn.topic, lead.text):
+                lines.append(f"> {_e(sentence)}")
+        if not turn.contact:
+            lines += ["", f"**{t['contact']}:** " + _contact_line(case, t)]
+        lines += ["", f"**{t['sources']}:**"]
+        for h in hits:
+            section = f" › {_e(h.passage.heading)}" if h.passage.heading else ""
+            lines.append(f"{h.rank}. {_e(_where(h.case, t))} — {_e(h.case.title)}{section} "
+                         f"({_e(h.case.source)}, {t['score']} {h.score:.2f})")
+        del contact
+        return "\n".join(lines)
+
+
+def _where(case: Case, t: dict) -> str:
+    return case.municipality if case.municipality else f"{t['theme']} {case.title}"
+
+
+def _contact_line(case: Case, t: dict) -> str:
+    contact = case.contact
+    if contact is None:
+        return t["no_contact"]
+    parts = [f"{_e(contact.name)}"]
+    if contact.role:
+        parts.append(_e(contact.role))
+    if contact.email:
+        parts.append(f"[{_e(contact.email)}](mailto:{contact.email})")
+    if contact.phone:
+        parts.append(f"tlf. {_e(contact.phone)}")
+    return ", ".join(parts)
+
+
+def _unique_cases(hits: list[Hit]) -> list[Hit]:
+    seen, out = set(), []
+    for h in hits:
+        if h.case.id not in seen:
+            seen.add(h.case.id)
+            out.append(h)
+    return out
+
+
+def _rerank(hits: list[Hit], k: int) -> list[Hit]:
+    from dataclasses import replace
+    return [replace(h, rank=i) for i, h in enumerate(hits[:k], 1)]
