@@ -32,8 +32,38 @@ def passage_id(case: Case, heading: str | None, text: str) -> str:
     return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
 
 
+_CLOSING = re.compile(r"[\w.+-]+@[\w-]+\.|\((?:pdf|docx?)\)|\btlf\b|\btelefon\b", re.IGNORECASE)
+LEAD_CHARS = 400
+
+
+def case_lead(case: Case, limit: int = LEAD_CHARS) -> str:
+    """The case's opening paragraphs, cut at a sentence end near ``limit`` characters."""
+    text = ""
+    for section in case.sections:
+        for paragraph in section.paragraphs:
+            if len(paragraph) >= SHORT and not _CLOSING.search(paragraph):
+                text = f"{text} {paragraph}".strip()
+                if len(text) >= limit:
+                    break
+        if len(text) >= limit:
+            break
+    if len(text) <= limit * 1.5:
+        return text
+    cut = text[: int(limit * 1.5)]
+    end = max(cut.rfind(". "), cut.rfind("? "), cut.rfind("! "))
+    return cut[: end + 1] if end > limit // 2 else cut.rsplit(" ", 1)[0]
+
+
+def _is_closing(paragraphs: list[str]) -> bool:
+    """A section of contact lines and document links only ("Vil du vide mere?")."""
+    return bool(paragraphs) and all(_CLOSING.search(p) and len(p) < 300 for p in paragraphs)
+
+
 def chunk_case(case: Case) -> list[Passage]:
+    """One passage a paragraph (short ones joined); a contact/documents section carries the case
+    lead as indexed context, so "whom do I contact about X" finds the case about X."""
     passages: list[Passage] = []
+    lead = case_lead(case)
     for section in case.sections:
         merged: list[str] = []
         for paragraph in section.paragraphs:
@@ -43,10 +73,12 @@ def chunk_case(case: Case) -> list[Passage]:
                 merged.append(paragraph)
         if not merged and section.heading:
             merged = [section.heading]
+        context = lead if lead and _is_closing(list(section.paragraphs)) else None
         for paragraph in merged:
             for piece in _split_long(paragraph):
-                passages.append(Passage(id=passage_id(case, section.heading, piece), case_id=case.id,
-                                        text=piece, heading=section.heading, position=len(passages)))
+                passages.append(Passage(id=passage_id(case, section.heading, (context or "") + piece),
+                                        case_id=case.id, text=piece, heading=section.heading,
+                                        position=len(passages), context=context))
     return passages
 
 
@@ -59,3 +91,26 @@ def chunk_cases(cases: list[Case]) -> list[Passage]:
                 seen.add(passage.id)
                 passages.append(passage)
     return passages
+
+
+_SENTENCE = re.compile(r"(?<=[.!?”])\s+(?=[A-ZÆØÅ”“\"])")
+MIN_SENTENCE = 20
+
+
+def sentence_texts(passage: Passage, case: Case) -> list[str]:
+    """The passage's sentences, each with the case header, for extra dense vectors.
+
+    A question often matches one sentence of a long paragraph far better than the paragraph as a
+    whole (especially across languages); a passage's dense score is the best of its paragraph
+    vector and its sentence vectors. A one-sentence passage gets none (its own vector suffices).
+    """
+    sentences = [s.strip() for s in _SENTENCE.split(passage.text.replace("\n", " ")) if len(s.strip()) >= MIN_SENTENCE]
+    if len(sentences) < 2:
+        return []
+    head = f"{case.municipality}: {case.title}" if case.municipality else case.title
+    return [f"{head}\n{s}" for s in sentences]
+
+
+def text_key(text: str) -> str:
+    """The embedding-cache key of a text (with the model's fingerprint kept in the manifest)."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:20]

@@ -236,14 +236,17 @@ def parse_theme_text(text: str, source: str) -> list[Case]:
         else:
             header.extend(line.strip() for line in raw.splitlines() if line.strip())
     theme = next((h for h in header if h.lower() not in _BOILERPLATE and len(h) < 110), None)
-    return parse_theme_blocks(body, source, theme)
+    # the page's standfirst (a sentence under the theme title) opens the intro
+    standfirst = [Block(h, heading=False) for h in header
+                  if h != theme and h.lower() not in _BOILERPLATE and len(h) >= 60 and not h.endswith("mdr.")]
+    return parse_theme_blocks(standfirst + body, source, theme)
 
 
 class _HTMLBlocks(HTMLParser):
     """Collects headings and paragraphs (with link targets) from a theme page's HTML."""
 
     _BLOCK = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "div", "section", "article", "br"}
-    _SKIP = {"script", "style", "nav", "header", "footer", "noscript"}
+    _SKIP = {"title", "script", "style", "nav", "header", "footer", "noscript"}
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)

@@ -64,13 +64,15 @@ class Passage:
     text: str
     heading: str | None
     position: int  # order of the passage inside its case
+    context: str | None = None  # extra case text indexed with it (not shown), e.g. the case lead
 
     def indexed_text(self, case: Case) -> str:
         """The text embedded and BM25-tokenised: case context + paragraph."""
         head = case.municipality + ": " + case.title if case.municipality else case.title
         if self.heading and self.heading != case.title:
             head += " — " + self.heading
-        return head + "\n" + self.text
+        body = self.text if not self.context else self.context + "\n" + self.text
+        return head + "\n" + body
 
 
 @dataclass(frozen=True)

@@ -161,14 +161,16 @@ class Retriever:
         if kind != RetrieverKind.BM25:
             qvec = self.embedder.embed([text], kind="query")[0]
             if n <= 5000 or allowed is not None:
-                dense_all = self.data.vectors @ qvec
+                dense_all = self._dense_exact(qvec)
                 pool = allowed if allowed is not None else np.arange(n)
             else:
-                scores, ids = self.data.dense.search(qvec, cfg.candidates)
+                scores, ids = self.data.dense.search(qvec, 2 * cfg.candidates)
+                owners = np.where(ids < n, ids, self.data.sentence_rows[np.maximum(ids - n, 0)])
                 top_sparse = np.argpartition(-sparse_all, min(cfg.candidates, n - 1))[:cfg.candidates]
-                pool = np.union1d(ids, top_sparse)
-                dense_all = np.zeros(n, dtype=np.float32)
+                pool = np.union1d(owners, top_sparse)
+                dense_all = np.full(n, -1.0, dtype=np.float32)
                 dense_all[pool] = self.data.vectors[pool] @ qvec
+                np.maximum.at(dense_all, owners, scores.astype(np.float32))
         else:
             dense_all = np.zeros(n, dtype=np.float32)
             pool = allowed if allowed is not None else np.arange(n)
@@ -190,6 +192,13 @@ class Retriever:
                 boost = np.isin(pool, np.concatenate([self._municipality_rows[m] for m in named]))
                 fused = fused + cfg.municipality_boost * boost
         return pool, fused, dense, sparse
+
+    def _dense_exact(self, qvec: np.ndarray) -> np.ndarray:
+        """Each passage's best cosine over its paragraph vector and its sentence vectors."""
+        dense = self.data.vectors @ qvec
+        if self.data.sentence_rows.size:
+            np.maximum.at(dense, self.data.sentence_rows, self.data.sentence_vectors @ qvec)
+        return dense
 
     def _assemble(self, rows, fused, dense, sparse, k: int) -> list[Hit]:
         """Case-aware order: each case's best passage by case score; a second passage of the same

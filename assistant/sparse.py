@@ -16,15 +16,22 @@ from pathlib import Path
 import bm25s
 import numpy as np
 import Stemmer
-from bm25s.stopwords import STOPWORDS_DANISH, STOPWORDS_EN
+from bm25s.stopwords import STOPWORDS_DANISH, STOPWORDS_EN_PLUS
 
 _WORD = re.compile(r"[0-9a-zæøåäöüéèáàóòíìúùñ]+(?:[-’'][0-9a-zæøåäöüéèáàóòíìúùñ]+)*")
 # English stopwords too: English questions over Danish text should not match on "the"/"of".
-STOPWORDS = frozenset(STOPWORDS_DANISH) | frozenset(STOPWORDS_EN) | {
+STOPWORDS = frozenset(STOPWORDS_DANISH) | frozenset(STOPWORDS_EN_PLUS) | {
     "kommune", "kommunen", "kommunes", "kommuner", "municipality", "hvilken", "hvilke", "hvad", "hvem",
     "hvordan", "hvorfor", "hvor", "which", "what", "who", "how", "why", "where", "does", "do",
 }
 MIN_PART = 4
+# number words as digits, so "syv verdensmål" / "seven goals" meet "7 verdensmål"
+NUMBERS = {w: str(i) for i, ws in enumerate([
+    (), ("one",), ("two",), ("tre", "three"), ("fire", "four"), ("fem", "five"), ("seks", "six"),
+    ("syv", "seven"), ("otte", "eight"), ("ni", "nine"), ("ti", "ten"), ("elleve", "eleven"),
+    ("tolv", "twelve")]) for w in ws}
+NUMBERS.update({"femten": "15", "fifteen": "15", "tyve": "20", "twenty": "20", "femogtyve": "25",
+                "twenty-five": "25", "hundrede": "100", "hundred": "100"})
 
 
 @lru_cache(maxsize=1)
@@ -34,7 +41,12 @@ def _stemmer() -> Stemmer.Stemmer:
 
 def words(text: str) -> list[str]:
     """Lower-cased word tokens with stopwords removed (not stemmed)."""
-    return [w for w in _WORD.findall(text.lower()) if w not in STOPWORDS and len(w) > 1]
+    out = []
+    for w in _WORD.findall(text.lower()):
+        w = NUMBERS.get(w, w)
+        if w not in STOPWORDS and (len(w) > 1 or w.isdigit()):
+            out.append(w)
+    return out
 
 
 def stem_words(tokens: list[str]) -> list[str]:
@@ -72,7 +84,7 @@ class Tokenizer:
     def fit(cls, texts: list[str]) -> Tokenizer:
         vocab = set()
         for text in texts:
-            for word, stem in zip(ws := words(text), stem_words(ws)):
+            for word, stem in zip(ws := words(text), stem_words(ws), strict=False):
                 if len(word) >= MIN_PART:
                     vocab.add(stem)
         return cls(frozenset(vocab))

@@ -5,7 +5,9 @@
       cases.json        the parsed cases (contacts, sections, documents)
       passages.jsonl    one passage a line, in row order of the vectors
       embeddings.npy    float32 unit vectors, row i = passage i (also the embedding cache)
-      dense.faiss       FAISS index over the vectors
+      sentences.npy     float32 unit vectors of passages' sentences (see chunking.sentence_texts)
+      sentences.json    for each sentence vector: its passage row and its text key (cache key)
+      dense.faiss       FAISS index over passage vectors then sentence vectors
       bm25/             bm25s files + the compound vocabulary
 
 Nothing is pickled. A build writes a sibling temp folder and renames it into place.
@@ -24,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
-from .chunking import chunk_cases
+from .chunking import chunk_cases, sentence_texts, text_key
 from .corpus import CorpusError, corpus_hash, load_corpus
 from .dense import DenseIndex
 from .embedding import Embedder
@@ -32,7 +34,10 @@ from .records import Case, Contact, Document, Passage, Section
 from .sparse import SparseIndex
 
 FORMAT_VERSION = 1
-REQUIRED = ("manifest.json", "cases.json", "passages.jsonl", "embeddings.npy", "dense.faiss", "bm25")
+# bump when parsing, chunking or tokenising changes what is indexed: old indexes then rebuild
+PIPELINE_VERSION = 5
+REQUIRED = ("manifest.json", "cases.json", "passages.jsonl", "embeddings.npy", "sentences.npy", "sentences.json",
+            "dense.faiss", "bm25")
 EMBED_BATCH = 64
 
 Progress = Callable[[int, int], None]
@@ -51,6 +56,9 @@ class IndexData:
     cases: list[Case]
     passages: list[Passage]
     vectors: np.ndarray
+    sentence_vectors: np.ndarray
+    sentence_rows: np.ndarray  # passage row of each sentence vector
+    sentence_keys: list[str]
     dense: DenseIndex
     sparse: SparseIndex
     manifest: dict
@@ -89,24 +97,53 @@ def embedder_record(embedder: Embedder) -> dict:
 
 
 def _cached_vectors(folder: Path, fingerprint: str) -> dict[str, np.ndarray]:
-    """Passage id -> vector from an existing index built by the same model (the embedding cache)."""
+    """Text key -> vector from an existing index built by the same model (the embedding cache)."""
     try:
         manifest = read_manifest(folder)
         if not manifest or manifest.get("embedder", {}).get("fingerprint") != fingerprint:
             return {}
-        ids = [json.loads(line)["id"] for line in (folder / "passages.jsonl").read_text("utf-8").splitlines()]
+        rows = [json.loads(line) for line in (folder / "passages.jsonl").read_text("utf-8").splitlines()]
+        keys = [r["key"] for r in rows]
         vectors = np.load(folder / "embeddings.npy", mmap_mode="r")
-        if len(vectors) != len(ids):
+        sentences = json.loads((folder / "sentences.json").read_text("utf-8"))
+        sentence_vectors = np.load(folder / "sentences.npy", mmap_mode="r")
+        if len(vectors) != len(keys) or len(sentence_vectors) != len(sentences["keys"]):
             return {}
-        return {pid: vectors[i] for i, pid in enumerate(ids)}
-    except (OSError, ValueError, KeyError, json.JSONDecodeError):
+        cache = {key: vectors[i] for i, key in enumerate(keys)}
+        cache.update({key: sentence_vectors[i] for i, key in enumerate(sentences["keys"])})
+        return cache
+    except (OSError, ValueError, KeyError, TypeError, json.JSONDecodeError):
         return {}
+
+
+def _embed_all(texts: list[str], embedder: Embedder, cache: dict[str, np.ndarray], dim: int,
+               progress: Progress | None, done_before: int, total: int) -> tuple[np.ndarray, int]:
+    """Vectors for texts, taking cached ones by text key; returns (vectors, how many were embedded)."""
+    vectors = np.zeros((len(texts), dim), dtype=np.float32)
+    todo = []
+    for i, text in enumerate(texts):
+        cached = cache.get(text_key(text))
+        if cached is not None:
+            vectors[i] = cached
+        else:
+            todo.append(i)
+    done = done_before + len(texts) - len(todo)
+    if progress:
+        progress(done, total)
+    for start in range(0, len(todo), EMBED_BATCH):
+        rows = todo[start:start + EMBED_BATCH]
+        vectors[rows] = embedder.embed([texts[i] for i in rows], kind="passage")
+        done += len(rows)
+        if progress:
+            progress(done, total)
+    return vectors, len(todo)
 
 
 def build_index(corpus_dir: str | Path, index_dir: str | Path, embedder: Embedder,
                 progress: Progress | None = None) -> IndexData:
     """Parse, chunk, embed (reusing cached vectors) and write the index atomically."""
     corpus_dir, index_dir = Path(corpus_dir), Path(index_dir)
+    check_index_target(index_dir)
     started = time.perf_counter()
     digest = corpus_hash(corpus_dir)
     cases = load_corpus(corpus_dir)
@@ -118,44 +155,57 @@ def build_index(corpus_dir: str | Path, index_dir: str | Path, embedder: Embedde
 
     record = embedder_record(embedder)
     cache = _cached_vectors(index_dir, record["fingerprint"])
-    vectors = np.zeros((len(passages), record["dim"]), dtype=np.float32)
-    todo = [i for i, p in enumerate(passages) if p.id not in cache]
-    for i, p in enumerate(passages):
-        if p.id in cache:
-            vectors[i] = cache[p.id]
-    done = len(passages) - len(todo)
-    if progress:
-        progress(done, len(passages))
-    for start in range(0, len(todo), EMBED_BATCH):
-        rows = todo[start:start + EMBED_BATCH]
-        vectors[rows] = embedder.embed([texts[i] for i in rows], kind="passage")
-        done += len(rows)
-        if progress:
-            progress(done, len(passages))
-    dense = DenseIndex.build(vectors)
+    sentences = [(row, text) for row, p in enumerate(passages) for text in sentence_texts(p, by_id[p.case_id])]
+    sentence_rows = np.array([row for row, _ in sentences], dtype=np.int64)
+    total = len(texts) + len(sentences)
+    vectors, embedded = _embed_all(texts, embedder, cache, record["dim"], progress, 0, total)
+    sentence_vectors, embedded_sentences = _embed_all([t for _, t in sentences], embedder, cache,
+                                                      record["dim"], progress, len(texts), total)
+    todo = range(embedded + embedded_sentences)
+    dense = DenseIndex.build(np.vstack([vectors, sentence_vectors]))
     sparse = SparseIndex.build(texts)
 
     manifest = {
         "format_version": FORMAT_VERSION,
         "assistant_version": __version__,
+        "pipeline_version": PIPELINE_VERSION,
         "embedder": record,
         "corpus": {"path": str(corpus_dir), "abspath": str(corpus_dir.resolve()), "hash": digest},
         "cases": len(cases),
         "passages": len(passages),
+        "sentence_vectors": len(sentences),
         "embedded": len(todo),
-        "reused_embeddings": len(passages) - len(todo),
+        "reused_embeddings": total - len(todo),
         "dense_index": dense.index_type,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "build_seconds": None,
     }
-    data = IndexData(cases, passages, vectors, dense, sparse, manifest)
+    data = IndexData(cases, passages, vectors, sentence_vectors, sentence_rows,
+                     [text_key(t) for _, t in sentences], dense, sparse, manifest)
     manifest["build_seconds"] = round(time.perf_counter() - started, 3)
     write_index(data, index_dir)
     return data
 
 
+def _kept(path: Path) -> bool:
+    """Files an index folder may hold besides the index itself (carried over on rebuild)."""
+    return path.name.lower().startswith("readme") or path.name == ".gitkeep"
+
+
+def check_index_target(index_dir: Path) -> None:
+    """Refuse to replace a file or a folder that is not an index (it would be deleted)."""
+    if not index_dir.exists():
+        return
+    if not index_dir.is_dir():
+        raise IndexLoadError(f"cannot write the index to {index_dir}: it is a file, not a folder")
+    if not (index_dir / "manifest.json").exists() and any(not _kept(p) for p in index_dir.iterdir()):
+        raise IndexLoadError(f"refusing to write the index into {index_dir}: the folder exists and is not an "
+                             f"index (no manifest.json); choose a new or empty folder")
+
+
 def write_index(data: IndexData, index_dir: Path) -> None:
     index_dir = Path(index_dir)
+    check_index_target(index_dir)
     index_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = index_dir.parent / f".{index_dir.name}.tmp-{os.getpid()}-{time.monotonic_ns()}"
     old = index_dir.parent / f".{index_dir.name}.old-{os.getpid()}-{time.monotonic_ns()}"
@@ -164,21 +214,32 @@ def write_index(data: IndexData, index_dir: Path) -> None:
         (tmp / "cases.json").write_text(json.dumps([case_to_json(c) for c in data.cases], ensure_ascii=False,
                                                    indent=1), encoding="utf-8")
         with open(tmp / "passages.jsonl", "w", encoding="utf-8") as handle:
-            for p in data.passages:
-                handle.write(json.dumps(asdict(p), ensure_ascii=False) + "\n")
+            for p, text in zip(data.passages, indexed_texts(data), strict=True):
+                handle.write(json.dumps({**asdict(p), "key": text_key(text)}, ensure_ascii=False) + "\n")
         np.save(tmp / "embeddings.npy", data.vectors)
+        np.save(tmp / "sentences.npy", data.sentence_vectors)
+        (tmp / "sentences.json").write_text(json.dumps({"rows": data.sentence_rows.tolist(),
+                                                        "keys": data.sentence_keys}), encoding="utf-8")
         data.dense.save(tmp / "dense.faiss")
         data.sparse.save(tmp / "bm25")
         data.manifest["files"] = {name: (tmp / name).stat().st_size for name in
-                                  ("cases.json", "passages.jsonl", "embeddings.npy", "dense.faiss")}
+                                  ("cases.json", "passages.jsonl", "embeddings.npy", "sentences.npy", "sentences.json",
+                                   "dense.faiss")}
         # the manifest is written last: a folder without one is never taken for a finished index
         (tmp / "manifest.json").write_text(json.dumps(data.manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+        moved = False
         if index_dir.exists():
-            keep = [p for p in index_dir.iterdir() if p.name.lower().startswith("readme") or p.name == ".gitkeep"]
+            keep = [p for p in index_dir.iterdir() if _kept(p)]
             for item in keep:
                 shutil.copy2(item, tmp / item.name)
             os.replace(index_dir, old)
-        os.replace(tmp, index_dir)
+            moved = True
+        try:
+            os.replace(tmp, index_dir)
+        except BaseException:
+            if moved:  # put the old index back rather than deleting it below
+                os.replace(old, index_dir)
+            raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
         shutil.rmtree(old, ignore_errors=True)
@@ -206,10 +267,15 @@ def load_index(index_dir: str | Path) -> IndexData:
         current = "cases.json"
         cases = [case_from_json(r) for r in json.loads((folder / current).read_text(encoding="utf-8"))]
         current = "passages.jsonl"
-        passages = [Passage(**json.loads(line)) for line in
+        passages = [_passage(json.loads(line)) for line in
                     (folder / current).read_text(encoding="utf-8").splitlines() if line.strip()]
         current = "embeddings.npy"
         vectors = np.load(folder / current, allow_pickle=False)
+        current = "sentences.npy"
+        sentence_vectors = np.load(folder / current, allow_pickle=False)
+        current = "sentences.json"
+        sentences = json.loads((folder / current).read_text(encoding="utf-8"))
+        sentence_rows = np.asarray(sentences["rows"], dtype=np.int64)
         current = "dense.faiss"
         dense = DenseIndex.load(folder / current, manifest.get("dense_index", "flat"))
         current = "bm25"
@@ -218,16 +284,31 @@ def load_index(index_dir: str | Path) -> IndexData:
         raise IndexLoadError(f"index {folder} is damaged: cannot read {current} ({type(exc).__name__}: "
                           f"{str(exc)[:160]}); rebuild it with `assistant build`") from exc
     n = len(passages)
-    if not (len(vectors) == n == len(dense) == int(sparse.bm25.scores["num_docs"]) == manifest.get("passages")):
+    if not (len(vectors) == n == int(sparse.bm25.scores["num_docs"]) == manifest.get("passages")
+            and len(sentence_vectors) == len(sentence_rows) == len(sentences["keys"])
+            and len(dense) == n + len(sentence_vectors) and (sentence_rows.size == 0 or sentence_rows.max() < n)):
         raise IndexLoadError(f"index {folder} is damaged: its files disagree on the passage count; rebuild it")
     known = {c.id for c in cases}
     if any(p.case_id not in known for p in passages):
         raise IndexLoadError(f"index {folder} is damaged: passages refer to unknown cases; rebuild it")
-    return IndexData(cases, passages, vectors, dense, sparse, manifest)
+    return IndexData(cases, passages, vectors, sentence_vectors, sentence_rows, list(sentences["keys"]),
+                     dense, sparse, manifest)
+
+
+def _passage(row: dict) -> Passage:
+    row.pop("key", None)
+    return Passage(**row)
+
+
+def indexed_texts(data: IndexData) -> list[str]:
+    by_id = {c.id: c for c in data.cases}
+    return [p.indexed_text(by_id[p.case_id]) for p in data.passages]
 
 
 def staleness(manifest: dict, corpus_dir: Path | None, embedder: Embedder | None) -> str | None:
     """Why an index no longer matches its corpus or embedder, or None when it does."""
+    if manifest.get("pipeline_version") != PIPELINE_VERSION:
+        return "the indexing pipeline changed since the index was built"
     if corpus_dir is not None:
         try:
             digest = corpus_hash(corpus_dir)
