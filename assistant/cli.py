@@ -137,7 +137,8 @@ def ask(question: str, k: int, municipality: str | None, index_dir: str | None, 
         click.echo()
 
 
-@main.command(name="eval", context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@main.command(name="eval", context_settings={"ignore_unknown_options": True, "allow_extra_args": True,
+                                            "help_option_names": []})
 @click.pass_context
 def eval_command(ctx: click.Context) -> None:
     """Score retrieval on a question set (see `assistant eval --help`)."""

@@ -11,12 +11,12 @@ choice are in the README's evaluation section.
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 import numpy as np
 
 
-class RetrieverKind(str, Enum):
+class RetrieverKind(StrEnum):
     HYBRID = "hybrid"
     DENSE = "dense"
     BM25 = "bm25"

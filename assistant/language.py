@@ -15,11 +15,19 @@ _TAG = re.compile(r"<[^>]{0,500}>")
 MAX_QUERY_CHARS = 2000
 
 
-def detect_language(text: str) -> str:
-    """'da' or 'en' from function words and Danish letters; Danish when in doubt."""
+def language_votes(text: str) -> tuple[int, int]:
+    """(Danish, English) evidence: function words of each language, Danish letters count double."""
     words = re.findall(r"[a-zæøå]+", text.lower())
     da = sum(w in _DA for w in words) + 2 * len(re.findall(r"[æøå]", text.lower()))
     en = sum(w in _EN for w in words)
+    return da, en
+
+
+def detect_language(text: str, default: str = "da") -> str:
+    """'da' or 'en' from function words and Danish letters; ``default`` when there is no evidence."""
+    da, en = language_votes(text)
+    if da == en:
+        return default
     return "en" if en > da else "da"
 
 

@@ -119,3 +119,4 @@ class Reply:
     found: bool = True
     case: Case | None = None  # the case in focus after this turn
     language: str = "da"
+    query: str = ""  # what was searched: the message, or the topic + follow-up it resolved to

@@ -83,11 +83,15 @@ def read_manifest(folder: Path) -> dict | None:
         return None
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise IndexLoadError(f"index {folder} is damaged: manifest.json is not valid JSON ({exc}); "
                           f"rebuild it with `assistant build --index {folder}`") from exc
     if not isinstance(manifest, dict):
         raise IndexLoadError(f"index {folder} is damaged: manifest.json is not an object")
+    for key in ("embedder", "corpus", "files"):
+        if not isinstance(manifest.get(key, {}), dict):
+            raise IndexLoadError(f"index {folder} is damaged: manifest.json has no valid {key!r} record; "
+                                 f"rebuild it with `assistant build --index {folder}`")
     return manifest
 
 
@@ -177,6 +181,7 @@ def build_index(corpus_dir: str | Path, index_dir: str | Path, embedder: Embedde
         "embedded": len(todo),
         "reused_embeddings": total - len(todo),
         "dense_index": dense.index_type,
+        "dense_params": dense.params,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "build_seconds": None,
     }
@@ -277,7 +282,7 @@ def load_index(index_dir: str | Path) -> IndexData:
         sentences = json.loads((folder / current).read_text(encoding="utf-8"))
         sentence_rows = np.asarray(sentences["rows"], dtype=np.int64)
         current = "dense.faiss"
-        dense = DenseIndex.load(folder / current, manifest.get("dense_index", "flat"))
+        dense = DenseIndex.load(folder / current, manifest.get("dense_index", "flat"), manifest.get("dense_params"))
         current = "bm25"
         sparse = SparseIndex.load(folder / current)
     except Exception as exc:  # noqa: BLE001 - any failure to read a file means a damaged index

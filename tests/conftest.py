@@ -6,6 +6,7 @@ import hashlib
 import os
 import re
 import shutil
+import socket
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,7 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 from assistant.embedding import Embedder, get_embedder  # noqa: E402
 from assistant.retriever import Retriever  # noqa: E402
@@ -85,3 +87,35 @@ def real_retriever(tmp_path_factory, e5_embedder) -> Retriever:
     corpus = tmp_path_factory.mktemp("corpus")
     shutil.copy(CORPUS / "partnerskaber-for-handling.txt", corpus)
     return Retriever.build(corpus, index, embedder=e5_embedder)
+
+
+@pytest.fixture(scope="session")
+def minilm_embedder() -> Embedder:
+    """The bundled all-MiniLM-L6-v2 through sentence-transformers (the `--model NAME` path), loaded once."""
+    embedder = get_embedder("all-MiniLM-L6-v2")
+    embedder.embed(["warm up"], kind="query")
+    return embedder
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def unused_port() -> int:
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def live_app(real_retriever):
+    """The browser chat served in this process on 127.0.0.1 (a free port) with the real model; its URL."""
+    from assistant.conversation import Assistant
+    from assistant.webapp import build_app, serve
+
+    demo = build_app(Assistant(real_retriever))
+    url = serve(demo, "127.0.0.1", free_port())
+    yield url
+    demo.close()

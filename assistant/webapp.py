@@ -1,0 +1,408 @@
+"""The browser chat (Gradio): `python ui.py` or `assistant chat`.
+
+A chat over :class:`Assistant` with example questions in Danish and English; every answer comes
+with source cards (municipality, case, section, the passage with the question's words marked,
+score, contact with a ``mailto:`` link, source). Settings: number of results and a municipality
+filter. ``main`` loads (on first start: builds) the index, builds the app and serves it on
+127.0.0.1:7860 unless told otherwise; never through a public share link.
+
+Everything shown is escaped here: cards are built from ``html.escape``d pieces and the user's own
+messages are escaped before the chat renders them, so a question like
+``<img src=x onerror=alert(1)>`` is shown as text.
+"""
+
+from __future__ import annotations
+
+import time
+
+_STARTED = time.perf_counter()  # fallback for the startup time where /proc is missing
+
+import argparse  # noqa: E402
+import html  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import re  # noqa: E402
+import signal  # noqa: E402
+import sys  # noqa: E402
+import threading  # noqa: E402
+from collections.abc import Callable, Iterable  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from urllib.parse import quote  # noqa: E402
+
+import gradio as gr  # noqa: E402
+
+from .conversation import Assistant  # noqa: E402
+from .language import detect_language  # noqa: E402
+from .records import Hit, Reply  # noqa: E402
+from .sparse import STOPWORDS, stem_words, words  # noqa: E402
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 7860
+AUTH_ENV = "ASSISTANT_AUTH"
+ALL = "Alle"
+MAX_K = 10
+CONCURRENCY = 8  # searches running at once; more requests wait in the queue
+EXAMPLES = [
+    "Hvilken kommune samarbejder med en virksomhed om biodiversitet?",
+    "Hvem kan jeg kontakte om det?",
+    "Who can I contact about the partnership with Halmstad?",
+    "Hvad er Bæredygtig Herning?",
+    "Which municipality built its management around the Global Goals?",
+    "Hvor har man lavet et rum for verdensmål på et bibliotek?",
+]
+_TEXTS = {
+    "da": {"sources": "Kilder", "maybe": "Måske relateret", "section": "Afsnit", "contact": "Kontakt",
+           "no_contact": "Casen nævner ingen kontaktperson", "source": "Kilde", "score": "Score",
+           "theme": "Temaet", "phone": "tlf.", "none": "Ingen passager fundet.",
+           "filter": "kun {}", "empty": "Kilderne til svaret vises her.",
+           "bad_question": "Skriv spørgsmålet med almindelige ord (HTML og kode fjernes). Detalje: {}"},
+    "en": {"sources": "Sources", "maybe": "Maybe related", "section": "Section", "contact": "Contact",
+           "no_contact": "No contact person named", "source": "Source", "score": "Score",
+           "theme": "The theme", "phone": "phone", "none": "No passages found.",
+           "filter": "only {}", "empty": "The sources of the answer appear here.",
+           "bad_question": "Please ask in plain words (HTML and code are removed). Detail: {}"},
+}
+_TOKEN = re.compile(r"[0-9a-zæøåäöüéèáàóòíìúùñ]+", re.IGNORECASE)
+_MARKDOWN = re.compile(r"([\\`*_\[\]#|~$])")
+CARD_CSS = """
+.va-empty { color: var(--body-text-color-subdued); padding: 8px 2px; }
+.va-heading { font-weight: 600; margin: 2px 0 8px; }
+.va-card { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 10px 12px;
+           margin-bottom: 10px; background: var(--block-background-fill); }
+.va-card.va-maybe { border-style: dashed; opacity: .9; }
+.va-head { font-size: 1.02em; margin-bottom: 2px; }
+.va-rank { display: inline-block; min-width: 1.5em; font-weight: 700; color: var(--color-accent); }
+.va-section { font-size: .9em; color: var(--body-text-color-subdued); margin-bottom: 6px; }
+.va-text { white-space: pre-line; margin: 0 0 8px; padding: 2px 0 2px 10px;
+           border-left: 3px solid var(--border-color-accent, #ccc); font-size: .93em; }
+.va-text mark { background: #fde68a; color: #111; padding: 0 1px; border-radius: 2px; }
+.va-meta { font-size: .88em; line-height: 1.5; }
+.va-meta b { font-weight: 600; }
+"""
+EMPTY_CARDS = f'<p class="va-empty">{_TEXTS["da"]["empty"]} / {_TEXTS["en"]["empty"]}</p>'
+
+
+# ---- rendering (pure functions) ---------------------------------------------------------------
+def _escape(text: object) -> str:
+    return html.escape("" if text is None else str(text), quote=True)
+
+
+def query_stems(query: str, tokenizer: Callable[[str], list[str]] | None = None) -> set[str]:
+    """The question's stemmed content words (plus hyphen and compound parts) to mark in passages."""
+    stems = set(tokenizer(query)) if tokenizer is not None else set()
+    tokens = words(query)
+    tokens += [part for token in tokens for part in token.split("-") if "-" in token]
+    stems |= set(stem_words([t for t in tokens if t not in STOPWORDS and len(t) > 1]))
+    return {s for s in stems if len(s) > 1}
+
+
+def _marks(word: str, stems: set[str]) -> bool:
+    lower = word.lower()
+    if lower in STOPWORDS or len(lower) < 2:
+        return False
+    stem = stem_words([lower])[0]
+    # a query stem starting a Danish compound also counts: "verdensmål" in "verdensmålsarbejdet"
+    return stem in stems or any(len(s) >= 5 and lower.startswith(s) for s in stems)
+
+
+def highlight(text: str, stems: set[str]) -> str:
+    """``text`` escaped, with the words whose stem is in ``stems`` wrapped in <mark>."""
+    out, position = [], 0
+    for match in _TOKEN.finditer(text):
+        out.append(_escape(text[position:match.start()]))
+        word = _escape(match.group(0))
+        out.append(f"<mark>{word}</mark>" if stems and _marks(match.group(0), stems) else word)
+        position = match.end()
+    out.append(_escape(text[position:]))
+    return "".join(out)
+
+
+def mailto(email: str) -> str:
+    """A mailto: href for ``email``, percent-encoded and escaped for an HTML attribute."""
+    return _escape("mailto:" + quote(email.strip(), safe="@.+-_"))
+
+
+def _contact_html(hit: Hit, t: dict) -> str:
+    contact = hit.case.contact
+    if contact is None:
+        return _escape(t["no_contact"])
+    parts = [_escape(contact.name)]
+    if contact.role:
+        parts.append(_escape(contact.role))
+    if contact.email:
+        parts.append(f'<a href="{mailto(contact.email)}">{_escape(contact.email)}</a>')
+    if contact.phone:
+        parts.append(f"{_escape(t['phone'])} {_escape(contact.phone)}")
+    return ", ".join(parts)
+
+
+def _source_html(hit: Hit) -> str:
+    label = _escape(str(hit.source))
+    url = hit.case.source.strip()
+    if re.match(r"https?://[^\s\"'<>]+$", url):
+        return f'<a href="{_escape(url)}" target="_blank" rel="noopener noreferrer">{label}</a>'
+    return label
+
+
+def render_cards(hits: Iterable[Hit], query: str, language: str = "da", found: bool = True,
+                 tokenizer: Callable[[str], list[str]] | None = None, municipality: str | None = None) -> str:
+    """Source cards for ``hits`` as HTML; every inserted string is escaped, query words <mark>ed."""
+    t = _TEXTS.get(language, _TEXTS["da"])
+    hits = list(hits)
+    if not hits:
+        return f'<div class="va-cards"><p class="va-empty">{_escape(t["none"])}</p></div>'
+    stems = query_stems(query, tokenizer)
+    heading = t["sources"] if found else t["maybe"]
+    if municipality:
+        heading += " (" + t["filter"].format(municipality) + ")"
+    cards = [f'<div class="va-cards"><p class="va-heading">{_escape(heading)}</p>']
+    for hit in hits:
+        case = hit.case
+        where = case.municipality or t["theme"]
+        section = hit.passage.heading
+        cards.append(
+            f'<article class="va-card{"" if found else " va-maybe"}">'
+            f'<div class="va-head"><span class="va-rank">{hit.rank}.</span> '
+            f'<strong class="va-municipality">{_escape(where)}</strong> — '
+            f'<span class="va-title">{_escape(case.title)}</span></div>'
+            + (f'<div class="va-section">{_escape(t["section"])}: {_escape(section)}</div>' if section else "")
+            + f'<blockquote class="va-text">{highlight(hit.text, stems)}</blockquote>'
+            f'<div class="va-meta"><div><b>{_escape(t["contact"])}:</b> '
+            f'<span class="va-contact">{_contact_html(hit, t)}</span></div>'
+            f'<div><b>{_escape(t["source"])}:</b> {_source_html(hit)}</div>'
+            f'<div><b>{_escape(t["score"])}:</b> {hit.score:.2f}</div></div></article>')
+    cards.append("</div>")
+    return "".join(cards)
+
+
+def user_markdown(message: str) -> str:
+    """The user's message as Markdown that displays literally (no HTML, no formatting)."""
+    return _MARKDOWN.sub(r"\\\1", html.escape(message, quote=False))
+
+
+# ---- answering (UI-independent) ---------------------------------------------------------------
+@dataclass(frozen=True)
+class Answer:
+    """A reply plus the hits shown as cards (filtered when a municipality is chosen)."""
+
+    reply: Reply
+    hits: list[Hit]
+    municipality: str | None
+
+
+def check_k(k: object) -> int:
+    if isinstance(k, bool) or not isinstance(k, (int, float)) or k != int(k) or not 1 <= k <= MAX_K:
+        raise ValueError(f"k must be a whole number from 1 to {MAX_K}, not {k!r}")
+    return int(k)
+
+
+def answer(assistant: Assistant, message: str, history: list[str] | None = None, k: int = 5,
+           municipality: str | None = None) -> Answer:
+    """Ask ``assistant``; with a municipality filter, the cards are that municipality's best passages.
+
+    Raises ValueError for an unusable question, k or municipality.
+    """
+    k = check_k(k)
+    municipality = None if not municipality or municipality == ALL else municipality
+    reply = assistant.ask(message, history=list(history or [])[-8:], k=k, municipality=municipality)
+    hits = reply.hits
+    return Answer(reply, hits, municipality)
+
+
+def _hit_json(hit: Hit) -> dict:
+    contact = hit.case.contact
+    return {"rank": hit.rank, "score": hit.score, "municipality": hit.case.municipality, "case": hit.case.title,
+            "section": hit.passage.heading, "text": hit.text, "source": str(hit.source),
+            "contact": None if contact is None else {"name": contact.name, "role": contact.role,
+                                                      "email": contact.email, "phone": contact.phone}}
+
+
+# ---- the app ----------------------------------------------------------------------------------
+def build_app(assistant: Assistant, title: str = "Verdensmål-assistenten") -> gr.Blocks:
+    """The chat as a Gradio Blocks app (queued); nothing is loaded here, ``assistant`` is ready."""
+    retriever = assistant.retriever
+    tokenizer = retriever.data.sparse.tokenizer
+
+    def chat(message: str, shown: list, asked: list[str], k: float, municipality: str | None):
+        message = (message or "").strip()
+        if not message:
+            return shown, asked, gr.skip(), ""
+        shown = list(shown or []) + [{"role": "user", "content": user_markdown(message)}]
+        try:
+            result = answer(assistant, message, asked, int(k), municipality)
+        except ValueError as exc:
+            t = _TEXTS[detect_language(message)]
+            shown.append({"role": "assistant", "content": user_markdown(t["bad_question"].format(exc))})
+            return shown, asked, EMPTY_CARDS, ""
+        reply = result.reply
+        shown.append({"role": "assistant", "content": reply.answer})
+        cards = render_cards(result.hits, reply.query or message, reply.language, reply.found, tokenizer, result.municipality)
+        return shown, list(asked or []) + [message], cards, ""
+
+    def ask(message: str, history: list[str] | str | None = None, k: int = 5,
+            municipality: str | None = None) -> dict:
+        """Answer ``message`` given the user's earlier messages (a list, or a JSON list)."""
+        try:
+            if isinstance(history, str):
+                history = json.loads(history) if history.strip() else []
+            if history is not None and not (isinstance(history, list) and all(isinstance(h, str) for h in history)):
+                raise ValueError("history must be a list of the user's earlier messages")
+            result = answer(assistant, message, history, k, municipality)
+        except (ValueError, TypeError) as exc:  # json.JSONDecodeError is a ValueError
+            raise gr.Error(str(exc), print_exception=False) from None  # a bad request, not a bug
+        reply = result.reply
+        case = reply.case
+        return {"answer": reply.answer, "found": reply.found, "language": reply.language,
+                "municipality": case.municipality if case else None, "case": case.title if case else None,
+                "contact": None if case is None or case.contact is None else
+                {"name": case.contact.name, "role": case.contact.role, "email": case.contact.email},
+                "hits": [_hit_json(h) for h in result.hits]}
+
+    placeholder = ("**Spørg om kommunernes verdensmålscases** — hvem gør hvad, og hvem kan man kontakte?  \n"
+                   "*Ask in Danish or English.*")
+    with gr.Blocks(title=title, analytics_enabled=False) as demo:
+        gr.Markdown(f"# {title}\nSpørgsmål på dansk eller engelsk om kommunale cases om verdensmålene "
+                    f"({', '.join(retriever.municipalities)}). Svarene bygger kun på casene; "
+                    "kontaktpersoner opfindes aldrig.")
+        asked = gr.State([])
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3, min_width=360):
+                chatbot = gr.Chatbot(label="Chat", height=520, elem_id="chat", sanitize_html=True,
+                                     allow_tags=False, latex_delimiters=[], placeholder=placeholder)
+                with gr.Row():
+                    box = gr.Textbox(placeholder="Skriv et spørgsmål … / Ask a question …", show_label=False,
+                                     scale=5, elem_id="question", max_length=2000, autofocus=True)
+                    send = gr.Button("Spørg / Ask", variant="primary", scale=1, elem_id="send")
+                gr.Examples(EXAMPLES, inputs=[box], label="Eksempler / Examples")
+                with gr.Accordion("Indstillinger / Settings", open=False):
+                    k = gr.Slider(1, MAX_K, value=min(assistant.k, MAX_K), step=1,
+                                  label="Antal resultater / Number of results", elem_id="k")
+                    municipality = gr.Dropdown([ALL, *retriever.municipalities], value=ALL,
+                                               label="Kommune / Municipality", elem_id="municipality")
+                clear = gr.Button("Ny samtale / New chat", size="sm")
+            with gr.Column(scale=2, min_width=320):
+                cards = gr.HTML(EMPTY_CARDS, elem_id="cards", css_template=CARD_CSS, js_on_load=None, max_height=760)
+        inputs = [box, chatbot, asked, k, municipality]
+        outputs = [chatbot, asked, cards, box]
+        box.submit(chat, inputs, outputs, api_visibility="private")
+        send.click(chat, inputs, outputs, api_visibility="private")
+        clear.click(lambda: ([], [], EMPTY_CARDS, ""), None, [chatbot, asked, cards, box], api_visibility="private")
+        gr.api(ask, api_name="ask")
+    demo.queue(default_concurrency_limit=CONCURRENCY, max_size=256)
+    return demo
+
+
+def serve(demo: gr.Blocks, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
+          auth: tuple[str, str] | None = None) -> str:
+    """Start serving ``demo`` in the background (never with a share link); returns the local URL."""
+    _, url, _ = demo.launch(server_name=host, server_port=port, auth=auth, share=False, prevent_thread_lock=True,
+                            quiet=True, ssr_mode=False, show_error=True, mcp_server=False)
+    return url
+
+
+# ---- command line -----------------------------------------------------------------------------
+def parse_auth(value: str | None) -> tuple[str, str] | None:
+    """``user:password`` (from $ASSISTANT_AUTH) as a tuple; None when unset. ValueError if malformed."""
+    if value is None or value == "":
+        return None
+    user, sep, password = value.partition(":")
+    if not sep or not user.strip() or not password:
+        raise ValueError(f"${AUTH_ENV} must be 'user:password' (both non-empty), e.g. {AUTH_ENV}=anna:s3cret")
+    return user.strip(), password
+
+
+def _port(value: str) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"port must be a number, not {value!r}") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be 1-65535, not {port}")
+    return port
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    env_port = os.environ.get("GRADIO_SERVER_PORT") or str(DEFAULT_PORT)
+    parser = argparse.ArgumentParser(
+        prog="ui.py", description="The Verdensmål case assistant as a browser chat.",
+        epilog=f"Login: set {AUTH_ENV}=user:password. There is never a public share link.")
+    parser.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME") or DEFAULT_HOST,
+                        help="address to listen on (default $GRADIO_SERVER_NAME or 127.0.0.1)")
+    parser.add_argument("--port", type=_port, default=None,
+                        help="port (default $GRADIO_SERVER_PORT or 7860)")
+    parser.add_argument("--index", default=None, help="index folder (default index/ or $ASSISTANT_INDEX)")
+    parser.add_argument("--corpus", default=None, help="corpus folder (default: the index's, else corpus/)")
+    args = parser.parse_args(argv)
+    if args.port is None:
+        try:
+            args.port = _port(env_port)
+        except argparse.ArgumentTypeError as exc:
+            parser.error(f"$GRADIO_SERVER_PORT: {exc}")
+    return args
+
+
+def _build_progress() -> Callable[[int, int], None]:
+    """Prints the embedding progress of an index build (only called when the index is built)."""
+    shown: list[int] = []
+
+    def progress(done: int, total: int) -> None:
+        if not shown:
+            print(f"Building the index (first start, or the corpus or model changed): {total} texts to embed",
+                  file=sys.stderr, flush=True)
+            shown.append(0)
+        if done > shown[-1] and (done >= total or done - shown[-1] >= max(1, total // 10)):
+            print(f"  embedded {done}/{total} ({100 * done // max(total, 1)} %)", file=sys.stderr, flush=True)
+            shown.append(done)
+
+    return progress
+
+
+def _process_age() -> float:
+    """Seconds since this process started (from /proc), else since this module was imported."""
+    try:
+        with open("/proc/self/stat") as stat, open("/proc/uptime") as uptime:
+            ticks = int(stat.read().rsplit(")", 1)[1].split()[19])
+            return float(uptime.read().split()[0]) - ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, AttributeError):
+        return time.perf_counter() - _STARTED
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Load (or build) the index, then serve the chat until interrupted. Returns an exit code."""
+    args = parse_args(argv)
+    try:
+        auth = parse_auth(os.environ.get(AUTH_ENV))
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    from .retriever import Retriever
+
+    print("Loading the index and the model …", file=sys.stderr, flush=True)
+    try:
+        retriever = Retriever.load(args.index, corpus=args.corpus, progress=_build_progress())
+        retriever.search("verdensmål", k=1)  # warm the model so the first question is fast
+    except (ValueError, OSError) as exc:  # CorpusError, IndexLoadError, ModelLoadError are ValueErrors
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    demo = build_app(Assistant(retriever))
+    try:
+        url = serve(demo, args.host, args.port, auth)
+    except OSError as exc:
+        print(f"error: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 1
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"note: listening on {args.host}: reachable from other machines"
+              + ("" if auth else f" without a login (set {AUTH_ENV}=user:password)"), file=sys.stderr)
+    print(f"Ready at {url} after {_process_age():.1f} s"
+          + (" (login required)" if auth else "") + ". Press Ctrl+C to stop.", flush=True)
+    if threading.current_thread() is threading.main_thread():  # SIGTERM stops it like Ctrl+C does
+        signal.signal(signal.SIGTERM, _interrupt)
+    demo.block_thread()  # until Ctrl+C
+    demo.close()
+    return 0
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt

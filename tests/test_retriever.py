@@ -1,0 +1,197 @@
+"""Retriever.search: bad input is a clear ValueError; the real model finds the right case and contact."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import FakeEmbedder
+
+from assistant.records import Contact
+from assistant.retriever import Retriever
+
+CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+
+CONTACTS = {
+    "Frederikshavn": Contact("Bente Bundgård Jokumsen", "chefkonsulent", "bejo@frederikshavn.dk"),
+    "Norddjurs": Contact("Sofia Braad Riis", "udviklingskonsulent", "sobrh@norddjurs.dk"),
+    "Herning": Contact("Anne Kristine Hundahl Mikkelsen", "udviklingskonsulent", "bekae@herning.dk"),
+    "Gladsaxe": Contact("Line Vind", "chefkonsulent", "linevi@gladsaxe.dk"),
+    "Aarhus": None,
+}
+
+
+@pytest.fixture(scope="module")
+def fake_retriever(tmp_path_factory) -> Retriever:
+    """The bundled corpus indexed with the fake embedder (no model)."""
+    corpus = tmp_path_factory.mktemp("corpus")
+    shutil.copy(CORPUS / "partnerskaber-for-handling.txt", corpus)
+    return Retriever.build(corpus, tmp_path_factory.mktemp("index") / "index", embedder=FakeEmbedder())
+
+
+# ---- bad input (fake embedder) -------------------------------------------------------------------
+
+@pytest.mark.unit
+@pytest.mark.parametrize("query, message", [
+    ("", "query is empty"),
+    ("   \n\t  ", "query is empty"),
+    ("<b></b> &nbsp; ", "query is empty"),
+    ("x" * 2001, r"query is too long \(2001 characters; at most 2000\)"),
+    (None, "query must be a string, not NoneType"),
+    (["biodiversitet"], "query must be a string, not list"),
+])
+def test_bad_query_is_a_clear_value_error(fake_retriever, query, message):
+    with pytest.raises(ValueError, match=message):
+        fake_retriever.search(query)
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("k, message", [
+    (0, "k must be at least 1, not 0"),
+    (-1, "k must be at least 1, not -1"),
+    ("3", "k must be a whole number, not '3'"),
+    (2.5, "k must be a whole number, not 2.5"),
+    (True, "k must be a whole number, not True"),
+    (None, "k must be a whole number, not None"),
+])
+def test_bad_k_is_a_clear_value_error(fake_retriever, k, message):
+    with pytest.raises(ValueError, match=message):
+        fake_retriever.search("biodiversitet", k=k)
+
+
+@pytest.mark.unit
+def test_query_of_exactly_the_maximum_length_is_answered(fake_retriever):
+    query = ("biodiversitet og insekthoteller " * 70)[:2000]
+    assert len(query) == 2000
+    assert fake_retriever.search(query, k=1)[0].case.municipality == "Frederikshavn"
+
+
+@pytest.mark.unit
+def test_unknown_municipality_filter_is_a_clear_value_error(fake_retriever):
+    with pytest.raises(ValueError, match="unknown municipality 'Atlantis'; the corpus has: Aarhus, Frederikshavn, "
+                                         "Gladsaxe, Herning, Norddjurs"):
+        fake_retriever.search("biodiversitet", municipality="Atlantis")
+    with pytest.raises(ValueError, match="municipality must be a name"):
+        fake_retriever.search("biodiversitet", municipality=17)
+
+
+@pytest.mark.unit
+def test_municipality_without_cases_gives_no_hits(fake_retriever):
+    assert fake_retriever.search("biodiversitet", municipality="Vejle") == []
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("name", ["Herning", "Herning Kommune", "herning"])
+def test_municipality_filter_keeps_only_that_municipality(fake_retriever, name):
+    hits = fake_retriever.search("partnerskaber og bæredygtighed", k=10, municipality=name)
+    assert len(hits) == 4
+    assert {h.case.municipality for h in hits} == {"Herning"}
+    assert [h.rank for h in hits] == [1, 2, 3, 4]
+
+
+@pytest.mark.unit
+def test_html_in_the_query_is_stripped(fake_retriever):
+    hits = fake_retriever.search("<img src=x onerror=alert(1)>biodiversitet", k=3)
+    plain = fake_retriever.search("biodiversitet", k=3)
+    assert hits[0].case.municipality == "Frederikshavn"
+    assert [h.passage.id for h in hits] == [h.passage.id for h in plain]
+    assert [h.score for h in hits] == [h.score for h in plain]
+
+
+@pytest.mark.unit
+def test_unknown_retriever_kind(fake_retriever):
+    with pytest.raises(ValueError, match="unknown retriever 'magic': choose one of hybrid, dense, bm25, rrf"):
+        fake_retriever.search("biodiversitet", retriever="magic")
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("kind", ["hybrid", "dense", "bm25", "rrf"])
+def test_every_retriever_kind_ranks_hits(fake_retriever, kind):
+    hits = fake_retriever.search("Halmstad Kattegat", k=3, retriever=kind)
+    assert [h.rank for h in hits] == [1, 2, 3]
+    assert hits[0].case.municipality == "Norddjurs"
+
+
+@pytest.mark.unit
+def test_large_k_returns_at_most_every_passage(fake_retriever):
+    hits = fake_retriever.search("verdensmål", k=10_000)
+    assert len(hits) == min(100, len(fake_retriever.data.passages))
+    assert len({h.passage.id for h in hits}) == len(hits)
+    assert [h.rank for h in hits] == list(range(1, len(hits) + 1))
+
+
+@pytest.mark.unit
+def test_hit_carries_case_source_and_contact(fake_retriever):
+    top = fake_retriever.search("Halmstad", k=1)[0]
+    assert top.case.title == "På tværs af farvande og kommunegrænser"
+    assert top.contact == CONTACTS["Norddjurs"]
+    assert top.source.file == "partnerskaber-for-handling.txt"
+    assert top.source.heading == "På tværs af farvande og kommunegrænser"
+    assert "Halmstad" in top.text
+
+
+# ---- the real default model (multilingual-e5-small), Danish and English -------------------------------
+
+QUESTIONS = [
+    # (question, municipality expected at rank 1)
+    ("Hvor har kommunen sat insekthoteller op på et areal, som en stor virksomhed ejer?", "Frederikshavn"),
+    ("Which municipality teamed up with an engine manufacturer to increase biodiversity on its land?",
+     "Frederikshavn"),
+    ("Hvilken kommune har et samarbejde med en svensk kommune på den anden side af Kattegat?", "Norddjurs"),
+    ("Which council works with universities and colleges in Aarhus to support local businesses?", "Norddjurs"),
+    ("Hvor har man oprettet en medlemsorganisation med et bæredygtighedsråd på 25 lokale repræsentanter?",
+     "Herning"),
+    ("Which municipality set aside five million kroner a year for its work on the global goals?", "Herning"),
+    ("Hvem siger, at de bygger cyklen, mens de kører på den?", "Herning"),
+    ("Hvilken kommune har valgt at fokusere på syv bestemte verdensmål?", "Gladsaxe"),
+    ("Which municipality built the SDGs into its core operations through a city-council strategy from 2018?",
+     "Gladsaxe"),
+    ("Hvor blev et rum på biblioteket til en grøn gavebod, hvor børn kunne bytte legetøj?", "Aarhus"),
+    ("Where did the libraries use design thinking to learn about inequality in talking about sustainability?",
+     "Aarhus"),
+    ("Hvilke biblioteker lod byens hjemløse overtage et lokale som et eksperiment?", "Aarhus"),
+    ("Who advises other municipalities to be concrete about the goals instead of theorising?", "Frederikshavn"),
+    ("Hvor skal alle fagudvalg behandle verdensmålene mindst en gang i kvartalet?", "Herning"),
+]
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("question, municipality", QUESTIONS, ids=[f"q{i:02d}" for i in range(len(QUESTIONS))])
+def test_real_model_ranks_the_right_case_first_with_its_contact(real_retriever, question, municipality):
+    hits = real_retriever.search(question, k=5)
+    top = hits[0]
+    ranking = [(h.case.municipality, h.passage.heading, round(h.score, 3)) for h in hits[:3]]
+    assert top.case.municipality == municipality, ranking
+    assert top.case.contact == CONTACTS[municipality]
+    assert [h.rank for h in hits] == [1, 2, 3, 4, 5]
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("question", [
+    "Hvem kan jeg kontakte om Verdensrummet på DOKK1?",
+    "Who is the contact person for the libraries' Verdensrummet?",
+])
+def test_real_model_never_invents_a_contact_for_aarhus(real_retriever, question):
+    top = real_retriever.search(question, k=3)[0]
+    assert top.case.municipality == "Aarhus"
+    assert top.case.contact is None
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("question, email", [
+    ("Hvem kan jeg kontakte om Bæredygtig Herning?", "bekae@herning.dk"),
+    ("Who can I contact about the partnership with Halmstad?", "sobrh@norddjurs.dk"),
+    ("Hvad er e-mailen til chefkonsulenten i Gladsaxe?", "linevi@gladsaxe.dk"),
+])
+def test_real_model_contact_questions(real_retriever, question, email):
+    top = real_retriever.search(question, k=3)[0]
+    assert top.case.contact is not None and top.case.contact.email == email
+
+
+@pytest.mark.integration
+def test_real_model_municipality_filter_and_html(real_retriever):
+    hits = real_retriever.search("<script>alert(1)</script>Hvordan arbejder de med partnerskaber?", k=5,
+                                 municipality="Gladsaxe")
+    assert len(hits) == 5
+    assert {h.case.municipality for h in hits} == {"Gladsaxe"}

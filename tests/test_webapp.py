@@ -1,0 +1,309 @@
+"""The browser chat's server side: source cards (escaping, highlighting, mailto), settings, the live app."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from assistant import webapp
+from assistant.conversation import Assistant
+from assistant.records import Case, Contact, Hit, Passage, Section
+from assistant.webapp import answer, mailto, parse_args, parse_auth, render_cards, user_markdown
+
+ROOT = Path(__file__).resolve().parents[1]
+BENTE = Contact("Bente Bundgård Jokumsen", "chefkonsulent", "bejo@frederikshavn.dk")
+EVIL = '<script>alert(1)</script><img src=x onerror="alert(2)">'
+
+
+def make_hit(text="Kommunen arbejder med biodiversitet og insekthoteller.", *, rank=1, score=0.8765,
+             title="Insekthoteller hos MAN", heading="Vil du vide mere?", municipality="Frederikshavn",
+             contact=BENTE,
+             source="partnerskaber-for-handling.txt") -> Hit:
+    case = Case(id="c1", title=title, municipality=municipality, theme="17", contact=contact, source=source,
+                sections=(Section(heading, (text,)),))
+    passage = Passage(id="p1", case_id="c1", text=text, heading=heading, position=0)
+    return Hit(rank=rank, score=score, passage=passage, case=case)
+
+
+# ---- source cards ------------------------------------------------------------------------------
+@pytest.mark.unit
+def test_card_shows_municipality_title_section_passage_score_contact_and_source():
+    html = render_cards([make_hit()], "Hvem arbejder med biodiversitet?")
+    assert "Frederikshavn" in html and "Insekthoteller hos MAN" in html
+    assert "Afsnit: Vil du vide mere?" in html
+    assert "<mark>biodiversitet</mark>" in html
+    assert "Score:</b> 0.88" in html
+    assert 'Bente Bundgård Jokumsen, chefkonsulent, <a href="mailto:bejo@frederikshavn.dk">bejo@frederikshavn.dk</a>' in html
+    assert "partnerskaber-for-handling.txt › Vil du vide mere?" in html
+    assert "Kilder" in html
+
+
+@pytest.mark.unit
+def test_every_inserted_string_is_escaped():
+    hit = make_hit(text=f"Tekst {EVIL} om biodiversitet", title=f"Titel {EVIL}", heading=f"Afsnit {EVIL}",
+                   municipality=f"By {EVIL}", source=f"fil {EVIL}",
+                   contact=Contact(f"Navn {EVIL}", f"rolle {EVIL}", 'a"b<c>@x.dk', f"tlf {EVIL}"))
+    html = render_cards([hit], f"biodiversitet {EVIL}")
+    assert "<script" not in html and "<img" not in html and "onerror=\"" not in html
+    # title, section, municipality, contact name/role/phone, source file and heading (+ the passage, words marked)
+    assert html.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 8
+    assert "&lt;<mark>script</mark>&gt;<mark>alert</mark>(1)" in html
+    assert 'href="mailto:a%22b%3Cc%3E@x.dk"' in html
+    # only our own tags remain
+    assert set(re.findall(r"</?([a-z]+)", html)) <= {"div", "p", "article", "span", "strong", "blockquote", "mark", "b",
+                                                      "a"}
+
+
+@pytest.mark.unit
+def test_highlighting_happens_after_escaping_and_never_inside_entities():
+    html = render_cards([make_hit(text="<b>Biodiversitet</b> & verdensmålsarbejdet, lt gt amp")], "lt amp biodiversiteten verdensmål")
+    assert "&lt;b&gt;<mark>Biodiversitet</mark>&lt;/b&gt; &amp;" in html  # entities intact, stem match, case kept
+    assert "<mark>verdensmålsarbejdet</mark>" in html  # a query word starting a compound
+    assert ", <mark>lt</mark> gt <mark>amp</mark></blockquote>" in html
+
+
+@pytest.mark.unit
+def test_stopwords_and_question_words_are_not_highlighted():
+    html = render_cards([make_hit(text="Hvem er kontaktperson for kommunen og for projektet?")], "Hvem er kontaktperson for det?")
+    assert "<mark>kontaktperson</mark>" in html
+    assert "<mark>Hvem</mark>" not in html and "<mark>for</mark>" not in html and "<mark>er</mark>" not in html
+
+
+@pytest.mark.unit
+def test_no_contact_and_maybe_related_are_labelled_in_the_reply_language():
+    hit = make_hit(contact=None)
+    assert "Casen nævner ingen kontaktperson" in render_cards([hit], "x", "da")
+    assert "No contact person named" in render_cards([hit], "x", "en")
+    assert "mailto:" not in render_cards([hit], "x", "da")
+    assert "Måske relateret" in render_cards([hit], "x", "da", found=False)
+    assert "Maybe related" in render_cards([hit], "x", "en", found=False)
+    assert "Ingen passager fundet." in render_cards([], "x", "da")
+
+
+@pytest.mark.unit
+def test_only_web_sources_become_links():
+    assert '<a href="https://example.org/a?b=1&amp;c=2" target="_blank"' in render_cards(
+        [make_hit(source="https://example.org/a?b=1&c=2")], "x")
+    assert "<a href=\"javascript" not in render_cards([make_hit(source="javascript:alert(1)")], "x")
+
+
+@pytest.mark.unit
+def test_mailto_is_percent_encoded_and_attribute_safe():
+    assert mailto("bejo@frederikshavn.dk") == "mailto:bejo@frederikshavn.dk"
+    assert mailto('x"@y.dk?subject=<b>') == "mailto:x%22@y.dk%3Fsubject%3D%3Cb%3E"
+
+
+@pytest.mark.unit
+def test_user_message_displays_literally():
+    shown = user_markdown('<img src=x onerror="window.__xss=1"> **fed** [link](javascript:x)')
+    assert "<" not in shown and "&lt;img src=x onerror=\"window.\\_\\_xss=1\"&gt;" in shown
+    assert "\\*\\*fed\\*\\*" in shown and "\\[link\\]" in shown
+
+
+# ---- settings ------------------------------------------------------------------------------------
+@pytest.mark.unit
+def test_login_comes_from_user_colon_password():
+    assert parse_auth(None) is None and parse_auth("") is None
+    assert parse_auth("anna:s3cret") == ("anna", "s3cret")
+    assert parse_auth("anna:with:colons") == ("anna", "with:colons")
+    for bad in ("anna", "anna:", ":s3cret"):
+        with pytest.raises(ValueError, match="user:password"):
+            parse_auth(bad)
+
+
+@pytest.mark.unit
+def test_malformed_login_stops_before_loading_anything(monkeypatch, capsys):
+    monkeypatch.setenv("ASSISTANT_AUTH", "no-colon")
+    assert webapp.main(["--index", "/nonexistent"]) == 2
+    assert "ASSISTANT_AUTH must be 'user:password'" in capsys.readouterr().err
+
+
+@pytest.mark.unit
+def test_host_and_port_default_to_localhost_and_follow_gradio_variables_and_flags(monkeypatch):
+    monkeypatch.delenv("GRADIO_SERVER_NAME", raising=False)
+    monkeypatch.delenv("GRADIO_SERVER_PORT", raising=False)
+    args = parse_args([])
+    assert (args.host, args.port) == ("127.0.0.1", 7860)
+    monkeypatch.setenv("GRADIO_SERVER_NAME", "0.0.0.0")
+    monkeypatch.setenv("GRADIO_SERVER_PORT", "8001")
+    assert (parse_args([]).host, parse_args([]).port) == ("0.0.0.0", 8001)
+    assert (parse_args(["--host", "::1", "--port", "9000"]).host, parse_args(["--port", "9000"]).port) == ("::1", 9000)
+    with pytest.raises(SystemExit):
+        parse_args(["--port", "70000"])
+    monkeypatch.setenv("GRADIO_SERVER_PORT", "abc")
+    with pytest.raises(SystemExit):
+        parse_args([])
+
+
+@pytest.mark.unit
+def test_index_build_progress_is_printed_with_done_and_total(capsys):
+    progress = webapp._build_progress()
+    for done in (0, 37, 40, 101, 124):
+        progress(done, 124)
+    err = capsys.readouterr().err
+    assert err.count("Building the index") == 1 and "124 texts to embed" in err
+    assert [line.split()[1] for line in err.splitlines()[1:]] == ["37/124", "101/124", "124/124"]
+
+
+@pytest.mark.unit
+def test_serve_never_makes_a_share_link():
+    class Demo:
+        def launch(self, **kwargs):
+            self.kwargs = kwargs
+            return None, "http://127.0.0.1:1234/", None
+
+    demo = Demo()
+    assert webapp.serve(demo, "127.0.0.1", 1234, ("a", "b")) == "http://127.0.0.1:1234/"
+    assert demo.kwargs["share"] is False and demo.kwargs["server_name"] == "127.0.0.1"
+    assert demo.kwargs["server_port"] == 1234 and demo.kwargs["auth"] == ("a", "b")
+
+
+@pytest.mark.unit
+def test_nothing_is_built_at_import():
+    import gradio as gr
+
+    assert not any(isinstance(value, gr.Blocks) for value in vars(webapp).values())
+
+
+@pytest.fixture
+def fake_assistant(corpus_copy, tmp_path, fake_embedder):
+    from assistant.retriever import Retriever
+
+    return Assistant(Retriever.build(corpus_copy, tmp_path / "index", embedder=fake_embedder))
+
+
+@pytest.mark.unit
+def test_answer_applies_k_and_the_municipality_filter_to_the_cards(fake_assistant):
+    result = answer(fake_assistant, "Hvilken kommune samarbejder med en virksomhed om biodiversitet?", [], k=2,
+                    municipality="Herning")
+    assert len(result.hits) == 2 and {h.case.municipality for h in result.hits} == {"Herning"}
+    assert len(answer(fake_assistant, "biodiversitet", [], k=3, municipality="Alle").hits) == 3
+    for bad in (0, 11, 2.5, True, "3"):
+        with pytest.raises(ValueError, match="k must be"):
+            answer(fake_assistant, "biodiversitet", [], k=bad)
+    with pytest.raises(ValueError, match="unknown municipality"):
+        answer(fake_assistant, "biodiversitet", [], municipality="Atlantis")
+
+
+@pytest.mark.unit
+def test_the_app_builds_with_a_queue_and_an_ask_endpoint(fake_assistant):
+    demo = webapp.build_app(fake_assistant)
+    assert demo._queue is not None
+    assert "ask" in {fn.api_name for fn in demo.fns.values()}
+
+
+# ---- the live server (real model) ----------------------------------------------------------------
+# Twenty different questions, each with the municipality and e-mail that answer it (corpus/questions.jsonl).
+QUESTIONS = [
+    ("Hvem kan jeg kontakte om insekthotellerne hos MAN Energy Solutions?", "Frederikshavn", "bejo@frederikshavn.dk"),
+    ("Which council teamed up with an engine manufacturer to increase biodiversity?", "Frederikshavn", "bejo@frederikshavn.dk"),
+    ("Hvad hedder udviklingsstrategien i Frederikshavn Kommune?", "Frederikshavn", "bejo@frederikshavn.dk"),
+    ("Who is the contact person for Frederikshavn's nature and biodiversity partnership?", "Frederikshavn",
+     "bejo@frederikshavn.dk"),
+    ("Hvilken kommune har sat insekthoteller op på en privat virksomheds grund?", "Frederikshavn", "bejo@frederikshavn.dk"),
+    ("Hvem kan jeg kontakte om partnerskabet med Halmstad?", "Norddjurs", "sobrh@norddjurs.dk"),
+    ("Which Danish municipality has a cross-border partnership with a Swedish town to boost tourism?", "Norddjurs",
+     "sobrh@norddjurs.dk"),
+    ("Hvilken svensk by er Norddjurs gået i partnerskab med?", "Norddjurs", "sobrh@norddjurs.dk"),
+    ("What has worked well for Norddjurs in its SDG work?", "Norddjurs", "sobrh@norddjurs.dk"),
+    ("Hvem er kontaktperson for verdensmålsarbejdet i Norddjurs Kommune?", "Norddjurs", "sobrh@norddjurs.dk"),
+    ("Hvem kan jeg kontakte om Bæredygtig Herning?", "Herning", "bekae@herning.dk"),
+    ("What is Bæredygtig Herning?", "Herning", "bekae@herning.dk"),
+    ("Which municipality earmarked 5 million kroner a year for the SDGs in its 2019 budget?", "Herning",
+     "bekae@herning.dk"),
+    ("Hvornår blev pengene til verdensmålsarbejdet i Herning gjort permanente?", "Herning", "bekae@herning.dk"),
+    ("Who can I reach out to about the member-based sustainability centre?", "Herning", "bekae@herning.dk"),
+    ("Hvem er kontaktperson for verdensmålsarbejdet i Gladsaxe?", "Gladsaxe", "linevi@gladsaxe.dk"),
+    ("How has Gladsaxe attracted companies that care about sustainability?", "Gladsaxe", "linevi@gladsaxe.dk"),
+    ("Hvilken stilling har Line Vind?", "Gladsaxe", "linevi@gladsaxe.dk"),
+    ("What is the Gladsaxe Strategy and when was it adopted?", "Gladsaxe", "linevi@gladsaxe.dk"),
+    ("Siden hvornår har Gladsaxe beskæftiget sig med verdensmålene?", "Gladsaxe", "linevi@gladsaxe.dk"),
+]
+
+
+@pytest.fixture(scope="module")
+def client(live_app):
+    from gradio_client import Client
+
+    return Client(live_app, verbose=False, analytics_enabled=False, download_files=False)
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_twenty_concurrent_chats_each_get_their_own_right_answer(client):
+    assert len({q for q, _, _ in QUESTIONS}) == 20
+    jobs = [client.submit(q, [], 3, None, api_name="/ask") for q, _, _ in QUESTIONS]  # all in flight at once
+    results = [job.result(timeout=120) for job in jobs]
+    for (question, municipality, email), result in zip(QUESTIONS, results, strict=True):
+        assert result["found"], question
+        assert result["municipality"] == municipality, question
+        assert result["contact"]["email"] == email, question
+        assert f"mailto:{email}" in result["answer"], question
+        assert result["hits"][0]["municipality"] == municipality, question
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_api_follow_up_filter_and_bad_input(client):
+    from gradio_client.exceptions import AppError
+
+    earlier = ["Hvilken kommune samarbejder med en virksomhed om biodiversitet?"]
+    follow = client.predict("Hvem kan jeg kontakte om det?", earlier, 5, None, api_name="/ask")
+    assert follow["municipality"] == "Frederikshavn" and follow["contact"]["email"] == "bejo@frederikshavn.dk"
+    as_json = client.predict("Hvem kan jeg kontakte om det?", '["Hvilken kommune samarbejder med MAN?"]', 5, "Alle",
+                             api_name="/ask")
+    assert as_json["municipality"] == "Frederikshavn"
+    filtered = client.predict("biodiversitet og partnerskaber", [], 2, "Herning", api_name="/ask")
+    assert [h["municipality"] for h in filtered["hits"]] == ["Herning", "Herning"]
+    with pytest.raises(AppError, match="query is empty"):
+        client.predict("<img src=x onerror=alert(1)>", [], 5, None, api_name="/ask")
+    with pytest.raises(AppError, match="k must be"):
+        client.predict("biodiversitet", [], 50, None, api_name="/ask")
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_login_is_required_when_set(real_retriever, unused_port):
+    from gradio_client import Client
+    from gradio_client.exceptions import AuthenticationError
+
+    demo = webapp.build_app(Assistant(real_retriever))
+    url = webapp.serve(demo, "127.0.0.1", unused_port, ("anna", "s3cret"))
+    try:
+        with pytest.raises(AuthenticationError):
+            Client(url, verbose=False, analytics_enabled=False)
+        logged_in = Client(url, auth=("anna", "s3cret"), verbose=False, analytics_enabled=False)
+        assert logged_in.predict("Hvem kan jeg kontakte om Bæredygtig Herning?", [], 1, None,
+                                 api_name="/ask")["municipality"] == "Herning"
+    finally:
+        demo.close()
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_ui_py_serves_on_localhost_at_the_gradio_port(real_retriever, unused_port):
+    env = {**os.environ, "GRADIO_SERVER_PORT": str(unused_port), "HF_HUB_OFFLINE": "1"}
+    env.pop("GRADIO_SERVER_NAME", None)
+    env.pop("ASSISTANT_AUTH", None)
+    proc = subprocess.Popen([sys.executable, "ui.py", "--index", str(real_retriever.path)], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            line = pool.submit(proc.stdout.readline).result(timeout=90)
+        assert line.startswith(f"Ready at http://127.0.0.1:{unused_port}/ after "), line
+        with urllib.request.urlopen(f"http://127.0.0.1:{unused_port}/", timeout=10) as response:
+            assert response.status == 200 and "<html" in response.read(2000).decode().lower()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
