@@ -12,9 +12,6 @@ import click
 from .corpus import CorpusError
 from .embedding import ModelLoadError
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-
 
 def _progress_bar(label: str):
     """A tqdm progress callback (done, total) for long builds; silent when there is nothing to do."""
@@ -53,6 +50,9 @@ def main(verbose: bool) -> None:
       assistant chat
     """
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(message)s")
+    # models come from installed packages: never wait on a model hub (set before any model import)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
 @main.command()

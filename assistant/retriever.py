@@ -146,6 +146,9 @@ class Retriever:
         kind = RetrieverKind.from_str(retriever)
         only = self._check_municipality(municipality)
         rows, fused, dense, sparse = self._score(text, kind, only)
+        if kind == RetrieverKind.BM25:  # BM25 alone: a passage sharing no term is no result
+            keep = sparse > 0
+            rows, fused, dense, sparse = rows[keep], fused[keep], dense[keep], sparse[keep]
         if rows.size == 0:
             return []
         return self._assemble(rows, fused, dense, sparse, k)

@@ -208,10 +208,23 @@ def check_index_target(index_dir: Path) -> None:
                              f"index (no manifest.json); choose a new or empty folder")
 
 
+def _remove_abandoned(index_dir: Path) -> None:
+    """Temp folders left by builds that were killed (their process is gone)."""
+    for leftover in index_dir.parent.glob(f".{index_dir.name}.tmp-*"):
+        try:
+            pid = int(leftover.name.rsplit(".tmp-", 1)[1].split("-")[0])
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            shutil.rmtree(leftover, ignore_errors=True)
+        except (ValueError, IndexError, PermissionError):
+            continue
+
+
 def write_index(data: IndexData, index_dir: Path) -> None:
     index_dir = Path(index_dir)
     check_index_target(index_dir)
     index_dir.parent.mkdir(parents=True, exist_ok=True)
+    _remove_abandoned(index_dir)
     tmp = index_dir.parent / f".{index_dir.name}.tmp-{os.getpid()}-{time.monotonic_ns()}"
     old = index_dir.parent / f".{index_dir.name}.old-{os.getpid()}-{time.monotonic_ns()}"
     try:

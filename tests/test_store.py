@@ -378,3 +378,15 @@ def test_explicit_build_replaces_a_damaged_index(built, corpus_copy):
     _invalid_manifest(index)
     rebuilt = Retriever.build(corpus_copy, index, embedder=FakeEmbedder())
     assert load_index(index).passages == data.passages == rebuilt.data.passages
+
+
+def test_a_killed_build_leaves_no_temp_folder_behind_after_the_next_build(built, corpus_copy):
+    # a build killed outright (SIGKILL) leaves its temp folder; the next build removes it
+    index, _, _ = built
+    dead = index.parent / ".index.tmp-999999999-1"
+    dead.mkdir()
+    (dead / "embeddings.npy").write_bytes(b"partial")
+    Retriever.build(corpus_copy, index, embedder=FakeEmbedder())
+    assert not dead.exists()
+    assert leftovers(index.parent) == []
+    load_index(index)
