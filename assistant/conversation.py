@@ -204,7 +204,12 @@ class Assistant:
                 lines += [f"- {_e(_where(h.case, t))} — {_e(h.case.title)}" for h in _unique_cases(hits)[:3]]
             return "\n".join(lines)
         case = turn.focus
-        lead = next((h for h in hits if h.case.id == case.id), None)
+        own = [h for h in hits if h.case.id == case.id]
+        # quote what the case is about, not its contact line (that is given in full already)
+        lead = next((h for h in own if not h.passage.context), None)
+        if lead is None and case.municipality:
+            lead = next((h for h in self._search(turn.topic, k=3, municipality=case.municipality)
+                         if h.case.id == case.id and not h.passage.context), None)
         contact = case.contact
         if turn.contact:
             lines.append(f"**{t['contact_lead']} {_e(_where(case, t))} — {_e(case.title)}:**")
