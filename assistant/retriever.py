@@ -34,7 +34,7 @@ class SearchConfig:
     sparse_weight: float = 0.5       # BM25's share when all query terms are in the corpus (Danish)
     sparse_weight_en: float = 0.3    # ... for an English question
     municipality_boost: float = 0.3  # added to passages of a municipality named in the question
-    repeat_ratio: float = 0.97       # a second passage of a case is shown early if this close to its best
+    repeat_ratio: float = 0.9        # a second passage of a case is shown early if this close to its best
 
 
 def _default_path(env: str, fallback: str) -> Path:
