@@ -1,0 +1,127 @@
+"""Assistant.ask with the real default model: follow-ups, focus changes, contacts, not found."""
+
+import pytest
+
+from assistant import Assistant
+from assistant.conversation import is_contact_question, is_follow_up
+
+BIODIVERSITY = "Hvilken kommune samarbejder med MAN Energy Solutions?"
+
+
+@pytest.fixture(scope="module")
+def assistant(real_retriever):
+    return Assistant(real_retriever)
+
+
+# ---- the message classifiers (no model) ------------------------------------------------------------
+
+@pytest.mark.unit
+@pytest.mark.parametrize("message", ["Hvem kan jeg kontakte om det?", "Hvad er e-mailen?", "Who do I contact there?",
+                                     "Og Gladsaxe — hvem er kontaktperson der?", "Hvem står bag?"])
+def test_follow_ups_are_recognised(message):
+    assert is_follow_up(message)
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("message", ["Hvilken kommune har lavet insekthoteller på en virksomheds areal?",
+                                     "Which municipality partners with a Swedish town across the Kattegat?"])
+def test_questions_with_a_topic_are_not_follow_ups(message):
+    assert not is_follow_up(message)
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("message, expected", [
+    ("Hvem kan jeg kontakte om det?", True), ("Hvad er e-mailen?", True), ("Who do I contact there?", True),
+    ("Hvem står bag?", True), ("Hvad handler Verdensmål 17 om?", False), ("Which library ran DYRK?", False)])
+def test_contact_questions_are_recognised(message, expected):
+    assert is_contact_question(message) is expected
+
+
+# ---- conversations with the real model ---------------------------------------------------------------
+
+pytestmark = pytest.mark.integration
+
+
+def test_a_question_finds_its_case_and_names_the_contact(assistant):
+    reply = assistant.ask(BIODIVERSITY)
+    assert reply.found and reply.case.municipality == "Frederikshavn"
+    assert reply.hits[0].case.municipality == "Frederikshavn"
+    assert "Frederikshavn" in reply.answer
+    assert "[bejo@frederikshavn.dk](mailto:bejo@frederikshavn.dk)" in reply.answer
+    assert "Kilder" in reply.answer  # Danish fixed phrases for a Danish question
+
+
+def test_contact_follow_up_keeps_the_case_in_focus(assistant):
+    reply = assistant.ask("Hvem kan jeg kontakte om det?", history=[BIODIVERSITY])
+    assert reply.found and reply.case.municipality == "Frederikshavn"
+    assert reply.answer.startswith("**Kontaktperson for casen Frederikshavn")
+    assert "Bente Bundgård Jokumsen, chefkonsulent" in reply.answer
+    assert reply.hits[0].case.municipality == "Frederikshavn"
+    assert "Hvem kan jeg kontakte om det?" in reply.query and BIODIVERSITY in reply.query
+
+
+def test_focus_survives_two_follow_ups(assistant):
+    history = ["Which municipality has a partnership with a Swedish town?", "Who do I contact there?"]
+    reply = assistant.ask("What is the e-mail?", history=history)
+    assert reply.case.municipality == "Norddjurs"
+    assert "sobrh@norddjurs.dk" in reply.answer
+    assert reply.language == "en" and "Sources" in reply.answer
+
+
+def test_naming_another_municipality_moves_the_focus(assistant):
+    reply = assistant.ask("Og Gladsaxe — hvem er kontaktperson der?", history=[BIODIVERSITY])
+    assert reply.case.municipality == "Gladsaxe"
+    assert "linevi@gladsaxe.dk" in reply.answer
+    assert "bejo@frederikshavn.dk" not in reply.answer
+
+
+def test_a_new_topic_moves_the_focus(assistant):
+    reply = assistant.ask("Hvilket bibliotek lavede en grøn gavebod for børn i julen?", history=[BIODIVERSITY])
+    assert reply.case.municipality == "Aarhus"
+
+
+def test_a_case_without_contact_says_so_and_borrows_none(assistant):
+    reply = assistant.ask("Hvem kan jeg kontakte om det?", history=["Hvor ligger Verdensrummet?"])
+    assert reply.case.municipality == "Aarhus" and reply.case.contact is None
+    assert "Casen nævner ingen kontaktperson." in reply.answer
+    assert "@" not in reply.answer.split("**Kilder:**")[0]  # no e-mail of another case in the answer
+
+
+def test_english_contact_question_about_aarhus(assistant):
+    reply = assistant.ask("Who is the contact person for the libraries' Verdensrummet at DOKK1?")
+    assert reply.case.municipality == "Aarhus"
+    assert "The case names no contact person." in reply.answer
+
+
+@pytest.mark.parametrize("question", ["Hvad koster et pas i Odense?", "How many wind turbines does Esbjerg have?",
+                                      "Hvilken kommune har et venskabsbysamarbejde med en norsk kommune?"])
+def test_questions_the_cases_do_not_answer_are_not_found(assistant, question):
+    reply = assistant.ask(question)
+    assert reply.found is False and reply.case is None
+    assert reply.answer.startswith(("Jeg fandt ikke noget i casene", "I found nothing in the cases"))
+    assert ("Måske relateret" in reply.answer) or ("Maybe related" in reply.answer)
+
+
+def test_answer_escapes_markup_from_the_question_and_stays_extractive(assistant):
+    reply = assistant.ask("<img src=x onerror=alert(1)> Hvem har insekthoteller?")
+    assert "<img" not in reply.answer
+    assert reply.case.municipality == "Frederikshavn"
+
+
+def test_filter_and_k_per_call(assistant):
+    reply = assistant.ask("Hvordan arbejder kommunen med verdensmålene?", k=2, municipality="Herning")
+    assert len(reply.hits) == 2 and {h.case.municipality for h in reply.hits} == {"Herning"}
+    assert reply.case.municipality == "Herning"
+
+
+@pytest.mark.parametrize("bad", ["", "   ", "x" * 2001])
+def test_bad_messages_are_value_errors(assistant, bad):
+    with pytest.raises(ValueError):
+        assistant.ask(bad)
+
+
+def test_bad_history_and_k_are_value_errors(assistant):
+    with pytest.raises(ValueError):
+        assistant.ask("Hvem?", history="not a list")
+    with pytest.raises(ValueError):
+        assistant.ask("Hvem?", k=0)
