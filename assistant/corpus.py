@@ -346,16 +346,26 @@ def _case_from_fields(case_id, title, municipality, contact, cited, blocks, sour
                 contact=contact_record, documents=documents, source=full_source)
 
 
-def parse_jsonl(text: str, source: str) -> list[Case]:
-    cases = []
+def jsonl_rows(text: str, source: str, error: type[ValueError] = CorpusError) -> list[tuple[int, dict]]:
+    """(line number, object) for each non-blank line; ``error`` names the line that is not a JSON object."""
+    rows = []
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         try:
             row = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise CorpusError(f"{source}, line {number}: not valid JSON ({exc.msg})") from exc
-        if not isinstance(row, dict) or not row.get("title") or not row.get("text"):
+            raise error(f"{source}, line {number}: not valid JSON ({exc.msg})") from exc
+        if not isinstance(row, dict):
+            raise error(f"{source}, line {number}: expected a JSON object")
+        rows.append((number, row))
+    return rows
+
+
+def parse_jsonl(text: str, source: str) -> list[Case]:
+    cases = []
+    for number, row in jsonl_rows(text, source):
+        if not row.get("title") or not row.get("text"):
             raise CorpusError(f"{source}, line {number}: a case needs 'title' and 'text'")
         blocks = []
         for raw in re.split(r"\n\s*\n", str(row["text"])):

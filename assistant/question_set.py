@@ -9,10 +9,10 @@ split belongs to every split.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from .corpus import jsonl_rows
 from .language import detect_language
 from .municipalities import normalize_municipality
 
@@ -58,18 +58,7 @@ def _read_jsonl(path: str | Path) -> list[tuple[int, dict]]:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise EvalInputError(f"{path}: not UTF-8 text") from exc
-    rows = []
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise EvalInputError(f"{path}, line {number}: not valid JSON ({exc.msg})") from exc
-        if not isinstance(row, dict):
-            raise EvalInputError(f"{path}, line {number}: expected a JSON object")
-        rows.append((number, row))
-    return rows
+    return jsonl_rows(text, str(path), EvalInputError)
 
 
 def _text(row: dict, key: str, where: str, required: bool = False) -> str | None:
