@@ -49,8 +49,23 @@ def words(text: str) -> list[str]:
     return out
 
 
+def stem(word: str) -> str:
+    """Snowball-Danish, applied until it stops changing the word (at most twice more).
+
+    One pass leaves inflected forms apart ("biodiversitet" -> "biodiversit", but
+    "biodiversiteten" -> "biodiversitet"); stemming the stem again brings them together.
+    """
+    stemmer = _stemmer()
+    for _ in range(3):
+        shorter = stemmer.stemWord(word)
+        if shorter == word or len(shorter) < 3:
+            return word if len(shorter) < 3 and shorter != word else shorter
+        word = shorter
+    return word
+
+
 def stem_words(tokens: list[str]) -> list[str]:
-    return _stemmer().stemWords(tokens)
+    return [stem(t) for t in tokens]
 
 
 def split_compound(word: str, vocabulary: frozenset[str] | set[str]) -> list[str]:
@@ -61,12 +76,12 @@ def split_compound(word: str, vocabulary: frozenset[str] | set[str]) -> list[str
         heads = [head]
         if head.endswith(("s", "e")) and len(head) - 1 >= MIN_PART:
             heads.append(head[:-1])  # linking morpheme: bæredygtighed-s-center
-        tail_stem = _stemmer().stemWord(tail)
-        if tail_stem not in vocabulary and tail not in vocabulary:
+        tail_stem = stem(tail)
+        if len(tail_stem) < MIN_PART or tail in STOPWORDS or tail_stem not in vocabulary:
             continue
         for candidate in heads:
-            head_stem = _stemmer().stemWord(candidate)
-            if head_stem in vocabulary or candidate in vocabulary:
+            head_stem = stem(candidate)
+            if len(head_stem) >= MIN_PART and candidate not in STOPWORDS and head_stem in vocabulary:
                 parts = [head_stem, tail_stem]
                 # prefer the most balanced split
                 if not best or abs(len(head) - len(tail)) < abs(len(best[0]) - len(best[1])):

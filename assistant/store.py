@@ -35,7 +35,7 @@ from .sparse import SparseIndex
 
 FORMAT_VERSION = 1
 # bump when parsing, chunking or tokenising changes what is indexed: old indexes then rebuild
-PIPELINE_VERSION = 5
+PIPELINE_VERSION = 8
 REQUIRED = ("manifest.json", "cases.json", "passages.jsonl", "embeddings.npy", "sentences.npy", "sentences.json",
             "dense.faiss", "bm25")
 EMBED_BATCH = 64
