@@ -3,12 +3,12 @@
 The index type follows the number of rows (passage vectors + sentence vectors), from the numbers
 in bench/ (README, Performance):
 
-- ``flat``: exact search up to EXACT_LIMIT rows, while a query costs at most ~2 ms, a quarter of
-  embedding the query (it scans every vector: ~6 ms at 50k rows, ~11 ms at 100k on 2 cores);
+- ``flat``: exact search up to EXACT_LIMIT rows, while a query costs at most ~2 ms, under a tenth
+  of embedding the question (it scans every vector: ~6 ms at 50k rows, ~10 ms at 100k on 2 cores);
 - ``ivf_sq8`` beyond: an inverted file (k-means cells, ``nprobe`` of them searched) over 8-bit
   scalar-quantised vectors, a quarter of the memory of float32 (1M x 384 dims: ~0.4 GB instead of
-  1.5 GB); a query takes well under a millisecond at 100k rows and ~2 ms at 1M, recall@10 ~0.99
-  against exact search;
+  1.5 GB); a query takes ~0.7 ms at 100k rows and ~1.6 ms at 1M, recall@10 0.99 against exact
+  search (bench/results/);
 - ``hnsw_sq8`` (graph over 8-bit vectors) and ``hnsw`` (graph over float32) can be asked for.
 
 The type and its parameters are recorded in the index manifest (``dense_index``,

@@ -1,0 +1,286 @@
+"""The real pipeline on this machine: warm search and ask latency, index build and rebuild, UI cold start.
+
+Every part works on copies in a temporary folder; the repository's index/ is never written.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from growth import peak, percentiles, reset_peak, rss
+from synthetic import add_case, write_case_corpus
+
+from assistant.chunking import chunk_cases, sentence_texts
+from assistant.conversation import Assistant
+from assistant.corpus import load_corpus
+from assistant.embedding import Embedder
+from assistant.language import clean_query
+from assistant.retriever import Retriever
+from assistant.sparse import SparseIndex
+from assistant.store import build_index, read_manifest
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "corpus"
+
+
+def default_index(work: Path) -> tuple[Path, Path]:
+    """A copy of the bundled corpus and an index built from it (reusing index/'s vectors if fresh)."""
+    corpus, index = work / "corpus", work / "index"
+    shutil.copytree(CORPUS, corpus)
+    if (ROOT / "index" / "manifest.json").exists():
+        shutil.copytree(ROOT / "index", index)
+    Retriever.load(index, corpus=corpus)  # builds or rebuilds only when missing or stale
+    return corpus, index
+
+
+def _questions() -> list[str]:
+    rows = [json.loads(line) for line in (CORPUS / "questions.jsonl").read_text("utf-8").splitlines() if line.strip()]
+    return [r["question"] for r in rows]
+
+
+def _dialogues() -> list[list[str]]:
+    rows = [json.loads(line) for line in (CORPUS / "dialogues.jsonl").read_text("utf-8").splitlines() if line.strip()]
+    return [r["turns"] for r in rows]
+
+
+def search_latency(index: Path, corpus: Path, rounds: int = 3) -> dict:
+    """Warm ``Retriever.search`` beside its floor: embedding the same query with the same model,
+    measured alternately, query by query, in the same run."""
+    retriever = Retriever.load(index, corpus=corpus, rebuild=False)
+    questions = _questions()
+    embedder = retriever.embedder
+    for q in questions[:10]:  # warm up: model, caches
+        retriever.search(q)
+        embedder.embed([clean_query(q)], kind="query")
+    floor, search, overhead = [], [], []
+    for _ in range(rounds):
+        for q in questions:
+            text = clean_query(q)
+            started = time.perf_counter()
+            embedder.embed([text], kind="query")
+            middle = time.perf_counter()
+            retriever.search(q)
+            ended = time.perf_counter()
+            floor.append(middle - started)
+            search.append(ended - middle)
+            overhead.append((ended - middle) - (middle - started))
+    out = {"queries": len(questions), "rounds": rounds, "search": percentiles(search),
+           "embed_floor": percentiles(floor), "passages": len(retriever.data.passages),
+           "dense_rows": len(retriever.data.dense)}
+    out["ratio_p50"] = round(out["search"]["p50_ms"] / out["embed_floor"]["p50_ms"], 3)
+    out["overhead_p50_ms"] = round(statistics.median(overhead) * 1e3, 3)
+    return out
+
+
+def ask_latency(index: Path, corpus: Path) -> dict:
+    """``Assistant.ask``: single questions, and each dialogue's later turns with their history."""
+    assistant = Assistant(Retriever.load(index, corpus=corpus, rebuild=False))
+    questions = _questions()
+    for q in questions[:10]:
+        assistant.ask(q)
+    single = []
+    for q in questions:
+        started = time.perf_counter()
+        assistant.ask(q)
+        single.append(time.perf_counter() - started)
+    follow = []
+    for turns in _dialogues():
+        for i in range(1, len(turns)):
+            started = time.perf_counter()
+            assistant.ask(turns[i], history=turns[:i])
+            follow.append(time.perf_counter() - started)
+    return {"single_question": percentiles(single), "follow_up_with_history": percentiles(follow)}
+
+
+class TimedEmbedder(Embedder):
+    """The same embedder, counting the seconds and texts it is asked to embed.
+
+    With ``shadow=True`` every batch is also embedded once more by the raw encoder, timed apart
+    (alternately before and after the real call): the raw encoder's time on exactly the same
+    texts, under the same load at the same moment, which the build's time excludes.
+    """
+
+    def __init__(self, inner: Embedder, shadow: bool = False) -> None:
+        self.inner = inner
+        self.name, self.kind = inner.name, inner.kind
+        self.shadow = shadow
+        self.seconds = 0.0
+        self.shadow_seconds = 0.0
+        self.texts = 0
+        self.calls = 0
+
+    @property
+    def dim(self) -> int:
+        return self.inner.dim
+
+    @property
+    def fingerprint(self) -> str:
+        return self.inner.fingerprint
+
+    def _raw(self, texts, kind) -> None:
+        started = time.perf_counter()
+        self.inner.embed(texts, kind=kind)
+        self.shadow_seconds += time.perf_counter() - started
+
+    def embed(self, texts, kind="passage"):
+        self.calls += 1
+        if self.shadow and self.calls % 2:
+            self._raw(texts, kind)
+        started = time.perf_counter()
+        out = self.inner.embed(texts, kind=kind)
+        self.seconds += time.perf_counter() - started
+        if self.shadow and not self.calls % 2:
+            self._raw(texts, kind)
+        self.texts += len(texts)
+        return out
+
+
+def _texts(corpus: Path) -> tuple[list[str], list[str]]:
+    cases = load_corpus(corpus)
+    by_id = {c.id: c for c in cases}
+    passages = chunk_cases(cases)
+    return ([p.indexed_text(by_id[p.case_id]) for p in passages],
+            [t for p in passages for t in sentence_texts(p, by_id[p.case_id])])
+
+
+def _build(corpus: Path, index: Path, embedder: Embedder, shadow: bool = False) -> dict:
+    timed = TimedEmbedder(embedder, shadow)
+    before = rss()
+    reset = reset_peak()
+    started = time.perf_counter()
+    build_index(corpus, index, timed)
+    seconds = time.perf_counter() - started - timed.shadow_seconds
+    manifest = read_manifest(index)
+    return {"seconds": round(seconds, 3), "embed_seconds": round(timed.seconds, 3), "embedded_texts": timed.texts,
+            "raw_encoder_seconds": round(timed.shadow_seconds, 3) if shadow else None,
+            "manifest_embedded": manifest["embedded"], "manifest_reused": manifest["reused_embeddings"],
+            "passages": manifest["passages"], "sentence_vectors": manifest["sentence_vectors"],
+            "dense_index": manifest["dense_index"], "dense_params": manifest.get("dense_params"),
+            "peak_extra_bytes": (peak() - before) if reset else None, "process_peak_bytes": peak()}
+
+
+def build_and_rebuild(work: Path, embedder: Embedder, cases: int) -> dict:
+    """Full build of a synthetic corpus beside the raw encoder on the same texts (paired batch by
+    batch, see TimedEmbedder); then a rebuild
+    after adding one case and after changing one paragraph: only new texts may be embedded."""
+    corpus, index = work / "big-corpus", work / "big-index"
+    write_case_corpus(corpus, cases, CORPUS)
+    passages, sentences = _texts(corpus)
+    texts = passages + sentences
+    embedder.embed(texts[:64], kind="passage")  # warm
+
+    # the raw encoder on the same texts, batch by batch beside the build's own calls: the load
+    # from other processes (which drifts by 3x within minutes on a shared machine) weighs on both alike
+    full = _build(corpus, index, embedder, shadow=True)
+    raw_seconds = full["raw_encoder_seconds"]
+    started = time.perf_counter()
+    SparseIndex.build(passages)
+    sparse_seconds = time.perf_counter() - started
+    old_keys = set(passages) | set(sentences)
+
+    add_case(corpus, cases, CORPUS)
+    new_passages, new_sentences = _texts(corpus)
+    added = _build(corpus, index, embedder)
+    added["expected_new_texts"] = len((set(new_passages) | set(new_sentences)) - old_keys)
+
+    # change one paragraph of the first case
+    lines = (corpus / "cases.jsonl").read_text("utf-8").splitlines()
+    row = json.loads(lines[0])
+    paragraphs = row["text"].split("\n\n")
+    paragraphs[1] = "Projektet blev i 2024 udvidet med et nyt samarbejde om regnvand og grønne tage. " + paragraphs[1]
+    row["text"] = "\n\n".join(paragraphs)
+    lines[0] = json.dumps(row, ensure_ascii=False)
+    (corpus / "cases.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    changed_passages, changed_sentences = _texts(corpus)
+    before_keys = set(new_passages) | set(new_sentences)
+    changed = _build(corpus, index, embedder)
+    changed["expected_new_texts"] = len((set(changed_passages) | set(changed_sentences)) - before_keys)
+    unchanged = _build(corpus, index, embedder)
+
+    count = len(texts)
+    return {
+        "cases": cases, "passages": len(passages), "sentence_texts": len(sentences), "texts": count,
+        "raw_encoder_seconds": round(raw_seconds, 3),
+        "raw_encoder_texts_per_second": round(count / raw_seconds, 2),
+        "raw_encoder_passages_per_second": round(len(passages) / raw_seconds, 2),
+        "build": full, "build_texts_per_second": round(count / full["seconds"], 2),
+        "build_passages_per_second": round(len(passages) / full["seconds"], 2),
+        "build_vs_raw_throughput": round(raw_seconds / full["seconds"], 3),
+        "bm25_build_seconds": round(sparse_seconds, 3),
+        "rebuild_after_adding_a_case": added,
+        "rebuild_added_vs_full": round(added["seconds"] / full["seconds"], 4),
+        "rebuild_after_changing_a_paragraph": changed,
+        "rebuild_changed_vs_full": round(changed["seconds"] / full["seconds"], 4),
+        "rebuild_without_changes": unchanged,
+        "cache_verified": (added["manifest_embedded"] == added["expected_new_texts"] == added["embedded_texts"]
+                           and changed["manifest_embedded"] == changed["expected_new_texts"]
+                           == changed["embedded_texts"] and unchanged["embedded_texts"] == 0),
+    }
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cold_start(index: Path, corpus: Path, runs: int = 3, timeout: float = 120.0) -> dict:
+    """``python ui.py`` with a built index, from process start to the first HTTP 200 of its page."""
+    if not (ROOT / "assistant" / "webapp.py").exists():
+        return {"error": "assistant/webapp.py does not exist"}
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
+    env.pop("ASSISTANT_AUTH", None)
+    seconds, errors = [], []
+    for _ in range(runs):
+        port = _free_port()
+        started = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, str(ROOT / "ui.py"), "--port", str(port), "--index", str(index),
+                                 "--corpus", str(corpus)], cwd=ROOT, env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            while time.perf_counter() - started < timeout:
+                if proc.poll() is not None:
+                    errors.append(f"exited {proc.returncode}: {proc.stderr.read().decode()[-300:]}")
+                    break
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as response:
+                        if response.status == 200:
+                            seconds.append(time.perf_counter() - started)
+                            break
+                except OSError:
+                    time.sleep(0.05)
+            else:
+                errors.append(f"no page within {timeout} s")
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+    out = {"runs": [round(s, 2) for s in seconds], "errors": errors}
+    if seconds:
+        out["median_seconds"] = round(statistics.median(seconds), 2)
+    return out
+
+
+def load_average() -> list[float]:
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return []
+
+
+def cpu_count() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
