@@ -97,6 +97,11 @@ _SENTENCE = re.compile(r"(?<=[.!?”])\s+(?=[A-ZÆØÅ”“\"])")
 MIN_SENTENCE = 20
 
 
+def split_sentences(text: str) -> list[str]:
+    """A paragraph's sentences of at least MIN_SENTENCE characters."""
+    return [s.strip() for s in _SENTENCE.split(text.replace("\n", " ")) if len(s.strip()) >= MIN_SENTENCE]
+
+
 def sentence_texts(passage: Passage, case: Case) -> list[str]:
     """The passage's sentences, each with the case header, for extra dense vectors.
 
@@ -104,7 +109,7 @@ def sentence_texts(passage: Passage, case: Case) -> list[str]:
     whole (especially across languages); a passage's dense score is the best of its paragraph
     vector and its sentence vectors. A one-sentence passage gets none (its own vector suffices).
     """
-    sentences = [s.strip() for s in _SENTENCE.split(passage.text.replace("\n", " ")) if len(s.strip()) >= MIN_SENTENCE]
+    sentences = split_sentences(passage.text)
     if len(sentences) < 2:
         return []
     head = f"{case.municipality}: {case.title}" if case.municipality else case.title

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .chunking import split_sentences
 from .language import clean_query, detect_language
 from .municipalities import municipalities_in
 from .records import Case, Hit, Reply
@@ -55,7 +56,6 @@ _TEXTS = {
            "maybe": "Maybe related", "theme": "The theme", "municipality": "Municipality", "score": "score",
            "contact_lead": "Contact person for the case"},
 }
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÆØÅ”“\"0-9])")
 
 
 def _e(text: str | None) -> str:
@@ -182,12 +182,14 @@ class Assistant:
                      language=turn.language, query=turn.topic)
 
     # ---- rendering -------------------------------------------------------------------------
-    def _best_sentences(self, query: str, text: str, limit: int = 2) -> list[str]:
-        sentences = [s.strip() for s in _SENTENCE.split(text.replace("\n", " ")) if len(s.strip()) > 2]
-        if len(sentences) <= limit:
-            return sentences
-        vectors = self.retriever.embedder.embed(sentences, kind="passage")
-        qvec = self.retriever.embedder.embed([query], kind="query")[0]
+    def _best_sentences(self, query: str, hit: Hit, limit: int = 2) -> list[str]:
+        """The passage's sentences closest to the question, in text order (stored vectors, no model call
+        beyond the question's cached one)."""
+        sentences = split_sentences(hit.text)
+        vectors = self.retriever.sentence_vectors(hit.passage.id)
+        if len(sentences) <= limit or len(vectors) != len(sentences):
+            return sentences or [hit.text]
+        qvec = self.retriever.query_vector(query)
         terms = set(self.retriever.data.sparse.tokenizer(query))
         overlap = np.array([len(terms & set(self.retriever.data.sparse.tokenizer(s))) for s in sentences], float)
         score = vectors @ qvec + 0.03 * overlap
@@ -217,7 +219,7 @@ class Assistant:
         else:
             lines.append(f"**{_e(_where(case, t))} — {_e(case.title)}**")
         if lead is not None:
-            for sentence in self._best_sentences(turn.topic, lead.text):
+            for sentence in self._best_sentences(turn.topic, lead):
                 lines.append(f"> {_e(sentence)}")
         if not turn.contact:
             lines += ["", f"**{t['contact']}:** " + _contact_line(case, t)]

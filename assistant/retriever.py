@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -52,6 +52,8 @@ class Retriever:
         self.config = config or SearchConfig()
         self.cases: dict[str, Case] = {c.id: c for c in data.cases}
         self._case_of = [self.cases[p.case_id] for p in data.passages]
+        self._row_of = {p.id: i for i, p in enumerate(data.passages)}
+        self._query_vector = lru_cache(maxsize=512)(self._embed_query)
         self._municipality_rows: dict[str, np.ndarray] = {}
         for name in {c.municipality for c in data.cases if c.municipality}:
             self._municipality_rows[name] = np.array(
@@ -162,7 +164,7 @@ class Retriever:
 
         sparse_all = self.data.sparse.scores(text) if kind != RetrieverKind.DENSE else np.zeros(n, np.float32)
         if kind != RetrieverKind.BM25:
-            qvec = self.embedder.embed([text], kind="query")[0]
+            qvec = self.query_vector(text)
             if n <= 5000 or allowed is not None:
                 dense_all = self._dense_exact(qvec)
                 pool = allowed if allowed is not None else np.arange(n)
@@ -195,6 +197,22 @@ class Retriever:
                 boost = np.isin(pool, np.concatenate([self._municipality_rows[m] for m in named]))
                 fused = fused + cfg.municipality_boost * boost
         return pool, fused, dense, sparse
+
+    def _embed_query(self, text: str) -> np.ndarray:
+        vector = self.embedder.embed([text], kind="query")[0]
+        vector.setflags(write=False)  # shared through the cache
+        return vector
+
+    def query_vector(self, text: str) -> np.ndarray:
+        """The question's embedding (cached: a conversation searches the same text more than once)."""
+        return self._query_vector(text)
+
+    def sentence_vectors(self, passage_id: str) -> np.ndarray:
+        """The stored vectors of a passage's sentences, in order (empty for one-sentence passages)."""
+        row = self._row_of.get(passage_id)
+        if row is None or not self.data.sentence_rows.size:
+            return np.zeros((0, self.data.vectors.shape[1]), dtype=np.float32)
+        return np.asarray(self.data.sentence_vectors[self.data.sentence_rows == row])
 
     def _dense_exact(self, qvec: np.ndarray) -> np.ndarray:
         """Each passage's best cosine over its paragraph vector and its sentence vectors."""
@@ -239,4 +257,3 @@ class Retriever:
         """A retriever over the same index with other ranking parameters (for tuning)."""
         return Retriever(self.data, self.embedder, self.path, replace(self.config, **changes))
 
-    _lock = threading.Lock()

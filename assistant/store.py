@@ -288,9 +288,9 @@ def load_index(index_dir: str | Path) -> IndexData:
         passages = [_passage(json.loads(line)) for line in
                     (folder / current).read_text(encoding="utf-8").splitlines() if line.strip()]
         current = "embeddings.npy"
-        vectors = np.load(folder / current, allow_pickle=False)
+        vectors = np.load(folder / current, allow_pickle=False, mmap_mode="r")
         current = "sentences.npy"
-        sentence_vectors = np.load(folder / current, allow_pickle=False)
+        sentence_vectors = np.load(folder / current, allow_pickle=False, mmap_mode="r")
         current = "sentences.json"
         sentences = json.loads((folder / current).read_text(encoding="utf-8"))
         sentence_rows = np.asarray(sentences["rows"], dtype=np.int64)
