@@ -207,6 +207,10 @@ class Retriever:
         """The question's embedding (cached: a conversation searches the same text more than once)."""
         return self._query_vector(text)
 
+    def clear_query_cache(self) -> None:
+        """Forget cached question vectors (benchmarks measure uncached questions)."""
+        self._query_vector.cache_clear()
+
     def sentence_vectors(self, passage_id: str) -> np.ndarray:
         """The stored vectors of a passage's sentences, in order (empty for one-sentence passages)."""
         row = self._row_of.get(passage_id)
