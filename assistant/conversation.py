@@ -212,7 +212,6 @@ class Assistant:
         if lead is None and case.municipality:
             lead = next((h for h in self._search(turn.topic, k=3, municipality=case.municipality)
                          if h.case.id == case.id and not h.passage.context), None)
-        contact = case.contact
         if turn.contact:
             lines.append(f"**{t['contact_lead']} {_e(_where(case, t))} — {_e(case.title)}:**")
             lines.append(_contact_line(case, t))
@@ -228,7 +227,6 @@ class Assistant:
             section = f" › {_e(h.passage.heading)}" if h.passage.heading else ""
             lines.append(f"{h.rank}. {_e(_where(h.case, t))} — {_e(h.case.title)}{section} "
                          f"({_e(h.case.source)}, {t['score']} {h.score:.2f})")
-        del contact
         return "\n".join(lines)
 
 
