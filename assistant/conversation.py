@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -96,8 +96,7 @@ class Assistant:
         self.retriever = retriever
         self.k = k
         self.min_dense = dict(self.MIN_DENSE if min_dense is None else min_dense)
-        self._k = k
-        self._only: str | None = None
+        self._only: str | None = None  # a per-call municipality filter (set on a copy in ask)
 
     # ---- focus tracking ------------------------------------------------------------------
     def _corpus_municipalities(self, text: str) -> tuple[list[str], list[str]]:
@@ -106,7 +105,7 @@ class Assistant:
         return [m for m in named if m in known], [m for m in named if m not in known]
 
     def _search(self, text: str, k: int | None = None, municipality: str | None = None) -> list[Hit]:
-        return self.retriever.search(text, k=k or self._k, municipality=municipality or self._only)
+        return self.retriever.search(text, k=k or self.k, municipality=municipality or self._only)
 
     def _turn(self, message: str, previous: Turn | None) -> tuple[Turn, list[Hit], bool]:
         # a message with no language of its own ("Og Gladsaxe?") keeps the conversation's
@@ -131,7 +130,7 @@ class Assistant:
             own = [h for h in hits if h.case.id == focus.id]
             if not own and focus.municipality:
                 own = self._search(topic, k=1, municipality=focus.municipality)
-            hits = _rerank(own[:1] + [h for h in hits if not own or h.passage.id != own[0].passage.id], self._k)
+            hits = _rerank(own[:1] + [h for h in hits if not own or h.passage.id != own[0].passage.id], self.k)
             return Turn(message, language, contact, focus, topic), hits, True
         hits = self._search(message)
         # a question about a municipality that has no case is not answered by another's case
@@ -160,8 +159,7 @@ class Assistant:
             raise ValueError(f"k must be a whole number of at least 1, not {k!r}")
         # per-call settings live on a shallow copy, so concurrent chats don't share them
         if k is not None or municipality:
-            clone = Assistant(self.retriever, self.k, self.min_dense)
-            clone._k = k or self.k
+            clone = Assistant(self.retriever, k or self.k, self.min_dense)
             clone._only = self.retriever._check_municipality(municipality)
             return clone._ask(message, history)
         return self._ask(message, history)
@@ -258,5 +256,4 @@ def _unique_cases(hits: list[Hit]) -> list[Hit]:
 
 
 def _rerank(hits: list[Hit], k: int) -> list[Hit]:
-    from dataclasses import replace
     return [replace(h, rank=i) for i, h in enumerate(hits[:k], 1)]

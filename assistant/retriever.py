@@ -54,10 +54,9 @@ class Retriever:
         self._case_of = [self.cases[p.case_id] for p in data.passages]
         self._row_of = {p.id: i for i, p in enumerate(data.passages)}
         self._query_vector = lru_cache(maxsize=512)(self._embed_query)
-        self._municipality_rows: dict[str, np.ndarray] = {}
-        for name in {c.municipality for c in data.cases if c.municipality}:
-            self._municipality_rows[name] = np.array(
-                [i for i, c in enumerate(self._case_of) if c.municipality == name], dtype=np.int64)
+        owners = np.array([c.municipality or "" for c in self._case_of], dtype=object)
+        self._municipality_rows: dict[str, np.ndarray] = {
+            name: np.flatnonzero(owners == name) for name in {c.municipality for c in data.cases if c.municipality}}
 
     # ---- construction -------------------------------------------------------------------
     @classmethod
@@ -234,6 +233,7 @@ class Retriever:
         for j in order:
             best.setdefault(self._case_of[rows[j]].id, float(fused[j]))
         case_order = list(best)
+        position_of = {case_id: i for i, case_id in enumerate(case_order)}
         picked: list[int] = []
         later: list[int] = []
         shown: set[str] = set()
@@ -243,13 +243,13 @@ class Retriever:
                 shown.add(case_id)
                 picked.append(j)
                 continue
-            position = case_order.index(case_id)
+            position = position_of[case_id]
             next_case = best[case_order[position + 1]] if position + 1 < len(case_order) else -np.inf
             if fused[j] >= self.config.repeat_ratio * best[case_id] and fused[j] > next_case:
                 picked.append(j)
             else:
                 later.append(j)
-        ranked = sorted(picked, key=lambda j: (case_order.index(self._case_of[rows[j]].id), -fused[j])) + later
+        ranked = sorted(picked, key=lambda j: (position_of[self._case_of[rows[j]].id], -fused[j])) + later
         hits = []
         for rank, j in enumerate(ranked[:k], 1):
             row = int(rows[j])

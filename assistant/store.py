@@ -165,7 +165,7 @@ def build_index(corpus_dir: str | Path, index_dir: str | Path, embedder: Embedde
     vectors, embedded = _embed_all(texts, embedder, cache, record["dim"], progress, 0, total)
     sentence_vectors, embedded_sentences = _embed_all([t for _, t in sentences], embedder, cache,
                                                       record["dim"], progress, len(texts), total)
-    todo = range(embedded + embedded_sentences)
+    embedded += embedded_sentences
     dense = DenseIndex.build(np.vstack([vectors, sentence_vectors]))
     sparse = SparseIndex.build(texts)
 
@@ -178,8 +178,8 @@ def build_index(corpus_dir: str | Path, index_dir: str | Path, embedder: Embedde
         "cases": len(cases),
         "passages": len(passages),
         "sentence_vectors": len(sentences),
-        "embedded": len(todo),
-        "reused_embeddings": total - len(todo),
+        "embedded": embedded,
+        "reused_embeddings": total - embedded,
         "dense_index": dense.index_type,
         "dense_params": dense.params,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
