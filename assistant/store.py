@@ -9,6 +9,8 @@
       sentences.json    for each sentence vector: its passage row and its text key (cache key)
       dense.faiss       FAISS index over passage vectors then sentence vectors
       bm25/             bm25s files + the compound vocabulary
+      latent_ids.npy    int32 (passages x top_k): each passage's strongest latent terms (when the
+      latent_weights.npy  model has a sparse head, see embedding.Embedder.latent), weights float32
 
 Nothing is pickled. A build writes a sibling temp folder and renames it into place.
 """
@@ -35,10 +37,12 @@ from .sparse import SparseIndex
 
 FORMAT_VERSION = 1
 # bump when parsing, chunking or tokenising changes what is indexed: old indexes then rebuild
-PIPELINE_VERSION = 8
+PIPELINE_VERSION = 9
 REQUIRED = ("manifest.json", "cases.json", "passages.jsonl", "embeddings.npy", "sentences.npy", "sentences.json",
             "dense.faiss", "bm25")
+LATENT_FILES = ("latent_ids.npy", "latent_weights.npy")
 EMBED_BATCH = 64
+LATENT_TOP_K = 64  # latent terms kept per passage (64 / 128 / 256 compared on the tuning half)
 
 Progress = Callable[[int, int], None]
 
@@ -62,6 +66,8 @@ class IndexData:
     dense: DenseIndex
     sparse: SparseIndex
     manifest: dict
+    latent_ids: np.ndarray | None = None      # (passages, top_k) feature ids, or None
+    latent_weights: np.ndarray | None = None  # (passages, top_k) weights, 0 where a row has fewer terms
 
 
 def case_to_json(case: Case) -> dict:
@@ -120,6 +126,50 @@ def _cached_vectors(folder: Path, fingerprint: str) -> dict[str, np.ndarray]:
         return {}
 
 
+def _cached_latent(folder: Path, fingerprint: str | None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Text key -> (ids, weights) from an existing index with the same latent-term head."""
+    if fingerprint is None:
+        return {}
+    try:
+        manifest = read_manifest(folder)
+        if not manifest or (manifest.get("latent") or {}).get("fingerprint") != fingerprint \
+                or (manifest.get("latent") or {}).get("top_k") != LATENT_TOP_K:
+            return {}
+        keys = [json.loads(line)["key"] for line in (folder / "passages.jsonl").read_text("utf-8").splitlines()]
+        ids = np.load(folder / LATENT_FILES[0], mmap_mode="r")
+        weights = np.load(folder / LATENT_FILES[1], mmap_mode="r")
+        if not len(ids) == len(weights) == len(keys):
+            return {}
+        return {key: (ids[i], weights[i]) for i, key in enumerate(keys)}
+    except (OSError, ValueError, KeyError, TypeError, json.JSONDecodeError):
+        return {}
+
+
+def _latent_all(texts: list[str], embedder: Embedder, cache: dict, progress: Progress | None,
+                done_before: int, total: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """Latent-term codes (ids, weights) of the texts, cached ones reused; also how many were encoded."""
+    ids = np.zeros((len(texts), LATENT_TOP_K), dtype=np.int32)
+    weights = np.zeros((len(texts), LATENT_TOP_K), dtype=np.float32)
+    todo = []
+    for i, text in enumerate(texts):
+        cached = cache.get(text_key(text))
+        if cached is not None:
+            ids[i], weights[i] = cached
+        else:
+            todo.append(i)
+    done = done_before + len(texts) - len(todo)
+    if progress:
+        progress(done, total)
+    for start in range(0, len(todo), EMBED_BATCH):
+        rows = todo[start:start + EMBED_BATCH]
+        for i, (idx, val) in zip(rows, embedder.latent([texts[i] for i in rows], LATENT_TOP_K), strict=True):
+            ids[i, :len(idx)], weights[i, :len(val)] = idx[:LATENT_TOP_K], val[:LATENT_TOP_K]
+        done += len(rows)
+        if progress:
+            progress(done, total)
+    return ids, weights, len(todo)
+
+
 def _embed_all(texts: list[str], embedder: Embedder, cache: dict[str, np.ndarray], dim: int,
                progress: Progress | None, done_before: int, total: int) -> tuple[np.ndarray, int]:
     """Vectors for texts, taking cached ones by text key; returns (vectors, how many were embedded)."""
@@ -161,11 +211,20 @@ def build_index(corpus_dir: str | Path, index_dir: str | Path, embedder: Embedde
     cache = _cached_vectors(index_dir, record["fingerprint"])
     sentences = [(row, text) for row, p in enumerate(passages) for text in sentence_texts(p, by_id[p.case_id])]
     sentence_rows = np.array([row for row, _ in sentences], dtype=np.int64)
-    total = len(texts) + len(sentences)
+    latent_fingerprint = embedder.latent_fingerprint if embedder.latent_features else None
+    total = len(texts) + len(sentences) + (len(texts) if latent_fingerprint else 0)
     vectors, embedded = _embed_all(texts, embedder, cache, record["dim"], progress, 0, total)
     sentence_vectors, embedded_sentences = _embed_all([t for _, t in sentences], embedder, cache,
                                                       record["dim"], progress, len(texts), total)
     embedded += embedded_sentences
+    latent_ids = latent_weights = None
+    latent_record = None
+    if latent_fingerprint:
+        latent_ids, latent_weights, encoded = _latent_all(
+            texts, embedder, _cached_latent(index_dir, latent_fingerprint), progress, len(texts) + len(sentences), total)
+        embedded += encoded
+        latent_record = {"fingerprint": latent_fingerprint, "features": embedder.latent_features,
+                         "top_k": LATENT_TOP_K}
     dense = DenseIndex.build(np.vstack([vectors, sentence_vectors]))
     sparse = SparseIndex.build(texts)
 
@@ -182,11 +241,12 @@ def build_index(corpus_dir: str | Path, index_dir: str | Path, embedder: Embedde
         "reused_embeddings": total - embedded,
         "dense_index": dense.index_type,
         "dense_params": dense.params,
+        "latent": latent_record,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "build_seconds": None,
     }
     data = IndexData(cases, passages, vectors, sentence_vectors, sentence_rows,
-                     [text_key(t) for _, t in sentences], dense, sparse, manifest)
+                     [text_key(t) for _, t in sentences], dense, sparse, manifest, latent_ids, latent_weights)
     manifest["build_seconds"] = round(time.perf_counter() - started, 3)
     write_index(data, index_dir)
     return data
@@ -240,9 +300,12 @@ def write_index(data: IndexData, index_dir: Path) -> None:
                                                         "keys": data.sentence_keys}), encoding="utf-8")
         data.dense.save(tmp / "dense.faiss")
         data.sparse.save(tmp / "bm25")
-        data.manifest["files"] = {name: (tmp / name).stat().st_size for name in
-                                  ("cases.json", "passages.jsonl", "embeddings.npy", "sentences.npy", "sentences.json",
-                                   "dense.faiss")}
+        files = ["cases.json", "passages.jsonl", "embeddings.npy", "sentences.npy", "sentences.json", "dense.faiss"]
+        if data.latent_ids is not None:
+            np.save(tmp / LATENT_FILES[0], data.latent_ids)
+            np.save(tmp / LATENT_FILES[1], data.latent_weights)
+            files += LATENT_FILES
+        data.manifest["files"] = {name: (tmp / name).stat().st_size for name in files}
         # the manifest is written last: a folder without one is never taken for a finished index
         (tmp / "manifest.json").write_text(json.dumps(data.manifest, indent=2, ensure_ascii=False), encoding="utf-8")
         moved = False
@@ -272,7 +335,8 @@ def load_index(index_dir: str | Path) -> IndexData:
     if manifest.get("format_version") != FORMAT_VERSION:
         raise StaleIndexError(f"index {folder} has format {manifest.get('format_version')!r}, "
                               f"this version reads {FORMAT_VERSION}: rebuild it")
-    for name in REQUIRED:
+    has_latent = bool(manifest.get("latent"))
+    for name in REQUIRED + (LATENT_FILES if has_latent else ()):
         if not (folder / name).exists():
             raise IndexLoadError(f"index {folder} is damaged: {name} is missing; rebuild it with `assistant build`")
     for name, size in manifest.get("files", {}).items():
@@ -298,19 +362,28 @@ def load_index(index_dir: str | Path) -> IndexData:
         dense = DenseIndex.load(folder / current, manifest.get("dense_index", "flat"), manifest.get("dense_params"))
         current = "bm25"
         sparse = SparseIndex.load(folder / current)
+        latent_ids = latent_weights = None
+        if has_latent:
+            current = LATENT_FILES[0]
+            latent_ids = np.load(folder / current, allow_pickle=False, mmap_mode="r")
+            current = LATENT_FILES[1]
+            latent_weights = np.load(folder / current, allow_pickle=False, mmap_mode="r")
     except Exception as exc:  # noqa: BLE001 - any failure to read a file means a damaged index
         raise IndexLoadError(f"index {folder} is damaged: cannot read {current} ({type(exc).__name__}: "
                           f"{str(exc)[:160]}); rebuild it with `assistant build`") from exc
     n = len(passages)
     if not (len(vectors) == n == int(sparse.bm25.scores["num_docs"]) == manifest.get("passages")
             and len(sentence_vectors) == len(sentence_rows) == len(sentences["keys"])
-            and len(dense) == n + len(sentence_vectors) and (sentence_rows.size == 0 or sentence_rows.max() < n)):
+            and len(dense) == n + len(sentence_vectors) and (sentence_rows.size == 0 or sentence_rows.max() < n)
+            and (not has_latent or latent_ids.shape == latent_weights.shape and len(latent_ids) == n)):
         raise IndexLoadError(f"index {folder} is damaged: its files disagree on the passage count; rebuild it")
     known = {c.id for c in cases}
     if any(p.case_id not in known for p in passages):
         raise IndexLoadError(f"index {folder} is damaged: passages refer to unknown cases; rebuild it")
+    if has_latent and latent_ids.size and (latent_ids.min() < 0 or latent_ids.max() >= manifest["latent"]["features"]):
+        raise IndexLoadError(f"index {folder} is damaged: {LATENT_FILES[0]} holds out-of-range ids; rebuild it")
     return IndexData(cases, passages, vectors, sentence_vectors, sentence_rows, list(sentences["keys"]),
-                     dense, sparse, manifest)
+                     dense, sparse, manifest, latent_ids, latent_weights)
 
 
 def _passage(row: dict) -> Passage:
@@ -339,4 +412,7 @@ def staleness(manifest: dict, corpus_dir: Path | None, embedder: Embedder | None
         if recorded.get("fingerprint") != embedder.fingerprint or recorded.get("name") != embedder.name:
             return (f"the index was built with {recorded.get('name')!r} ({recorded.get('fingerprint')}), "
                     f"not {embedder.name!r} ({embedder.fingerprint})")
+        latent = (manifest.get("latent") or {}).get("fingerprint")
+        if latent != (embedder.latent_fingerprint if embedder.latent_features else None):
+            return "the model's latent-term head changed since the index was built"
     return None

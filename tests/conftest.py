@@ -58,6 +58,39 @@ class FakeEmbedder(Embedder):
         return out / norms
 
 
+class LatentFakeEmbedder(FakeEmbedder):
+    """FakeEmbedder with latent terms: each word's "concept" (a small bilingual table, else the word)
+    hashed to a feature, weight 1, so an English word meets its Danish counterpart."""
+
+    kind = "fake-latent"
+    FEATURES = 1024
+    CONCEPTS = {"bee": "bi", "bees": "bi", "bier": "bi", "bierne": "bi", "honey": "honning", "school": "skole",
+                "skolen": "skole", "library": "bibliotek", "biblioteket": "bibliotek"}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.latent_calls = 0
+        self.latent_texts = 0
+
+    @property
+    def latent_features(self) -> int:
+        return self.FEATURES
+
+    @property
+    def latent_fingerprint(self) -> str | None:
+        return f"fake-latent-{self.FEATURES}"
+
+    def latent(self, texts, top_k):
+        self.latent_calls += 1
+        self.latent_texts += len(texts)
+        out = []
+        for text in texts:
+            ids = sorted({int(hashlib.md5(self.CONCEPTS.get(w, w).encode()).hexdigest()[:8], 16) % self.FEATURES
+                          for w in re.findall(r"\w+", text.lower())})[:top_k]
+            out.append((np.array(ids, dtype=np.int32), np.ones(len(ids), dtype=np.float32)))
+        return out
+
+
 @pytest.fixture
 def fake_embedder() -> FakeEmbedder:
     return FakeEmbedder()
