@@ -4,8 +4,10 @@ No language model is involved. Each message is read in order and the *case in fo
 tracked across the conversation:
 
 - a message naming a municipality that has a case moves the focus there ("Og Gladsaxe?");
-- a follow-up (few words of its own beyond pronouns, question words and contact words, e.g.
-  "Hvem kan jeg kontakte om det?", "Who do I contact there?") keeps the focus;
+- a follow-up keeps the focus: a message with few words of its own beyond pronouns, question words
+  and contact words ("Hvem kan jeg kontakte om det?", "Who do I contact there?"), or one whose
+  pronoun points back at the case ("Hvordan har de tiltrukket virksomheder?", "Do they also work
+  with universities?") unless it asks for a municipality ("Hvilken kommune ...?");
 - any other message is a new topic: the focus moves to the best-ranked case for it.
 
 The answer is built from the case in focus: a lead naming the municipality and case with the
@@ -76,9 +78,35 @@ def is_contact_question(text: str) -> bool:
     return bool(_CONTACT.search(text))
 
 
+# A pronoun pointing back at what was talked about. Danish: a subject pronoun right after the verb of
+# a question ("Hvordan har de ...", "Arbejder de ...": "det" is left out, it is mostly "it is"), an
+# object pronoun closing it ("... med dem?"), or a possessive ("deres"). English: they/them/their,
+# its, he/she and his/her anywhere, "there" (not "is there"); "it" after an auxiliary or closing it.
+_QUESTION_WORD = r"(?:hvordan|hvad|hvor(?:dan|når|for)?|hvornår|hvorfor|hvem|how|what|when|where|why|who)"
+_ANAPHOR = re.compile(
+    rf"^\W*(?:{_QUESTION_WORD}(?:\s+(?:mange|meget|much|many|long|often))?\s+)?\w+\s+(?:de|den|han|hun)\b"
+    r"(?!\s+(?:fleste|mange|andre|samme|nye|store|små|største|bedste|første|sidste|to|tre|fire|fem)\b)"
+    r"|\b(?:om|med|til|for|af|på|ved|bag|fra|about|with|for|of|from|behind)\s+(?:det|den|dem|it|them)\W*$"
+    r"|\b(?:deres|dens|they|them|their|theirs|its|he|she|his|him|her)\b"
+    r"|(?<!\bis )(?<!\bare )(?<!\bwas )(?<!\bwere )\bthere\b(?!\s+(?:is|are|was|were)\b)"
+    r"|\b(?:does|did|is|was|has|had|can|could|will|would)\s+it\b",
+    re.IGNORECASE)
+_ASKS_MUNICIPALITY = re.compile(
+    r"\b(?:hvilken|hvilke|which|what)\s+(?:\w+\s+)?(?:kommune\w*|municipalit\w*|council\w*|by|town|city|bibliotek\w*|"
+    r"librar\w*)\b", re.IGNORECASE)
+
+
 def is_follow_up(text: str) -> bool:
+    """Whether a message continues the case in focus rather than starting a topic of its own."""
     content = [w for w in words(text) if w not in _FOLLOW_WORDS and len(w) > 2]
-    return len(content) <= 1 and len(text) < 120
+    if len(content) <= 1 and len(text) < 120:
+        return True
+    return refers_back(text) and not _ASKS_MUNICIPALITY.search(text)
+
+
+def refers_back(text: str) -> bool:
+    """A pronoun in ``text`` points back at something said before ("Hvordan har de ...?")."""
+    return bool(_ANAPHOR.search(text))
 
 
 class Assistant:

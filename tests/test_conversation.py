@@ -17,14 +17,24 @@ def assistant(real_retriever):
 
 @pytest.mark.unit
 @pytest.mark.parametrize("message", ["Hvem kan jeg kontakte om det?", "Hvad er e-mailen?", "Who do I contact there?",
-                                     "Og Gladsaxe — hvem er kontaktperson der?", "Hvem står bag?"])
+                                     "Og Gladsaxe — hvem er kontaktperson der?", "Hvem står bag?",
+                                     # a pronoun pointing back, with a topic of its own
+                                     "Hvordan har de tiltrukket virksomheder?", "Arbejder de også med skoler?",
+                                     "Hvor mange penge blev der afsat til det?", "Hvad siger han om en horisontal tilgang?",
+                                     "Do they also work with universities?", "How many people sit on its board?",
+                                     "What happened there at Christmas 2021?", "What does it cost to join?"])
 def test_follow_ups_are_recognised(message):
     assert is_follow_up(message)
 
 
 @pytest.mark.unit
 @pytest.mark.parametrize("message", ["Hvilken kommune har lavet insekthoteller på en virksomheds areal?",
-                                     "Which municipality partners with a Swedish town across the Kattegat?"])
+                                     "Which municipality partners with a Swedish town across the Kattegat?",
+                                     # a pronoun that is an article or an expletive, or a question for a case
+                                     "Hvad har de fleste kommuner gjort?", "Hvad betyder det, når mål 17 kaldes et metodemål?",
+                                     "Is there a Danish municipality with a partnership with a Swedish town?",
+                                     "Okay. Hvilken kommune siger, at man bygger cyklen, mens man kører på den?",
+                                     "Thanks. Which council put insect hotels on a company's land with them?"])
 def test_questions_with_a_topic_are_not_follow_ups(message):
     assert not is_follow_up(message)
 
@@ -73,6 +83,18 @@ def test_naming_another_municipality_moves_the_focus(assistant):
     assert reply.case.municipality == "Gladsaxe"
     assert "linevi@gladsaxe.dk" in reply.answer
     assert "bejo@frederikshavn.dk" not in reply.answer
+
+
+def test_a_pronoun_follow_up_keeps_the_focus_a_which_question_moves_it(assistant):
+    history = ["Hvilken kommune kalder mål 17 et metodeverdensmål?"]
+    first = assistant.ask(history[0])
+    assert first.case.municipality == "Gladsaxe"
+    reply = assistant.ask("Hvordan har de tiltrukket virksomheder?", history=history)
+    assert reply.case.municipality == "Gladsaxe"
+    reply = assistant.ask("Hvem står bag?", history=history + ["Hvordan har de tiltrukket virksomheder?"])
+    assert "linevi@gladsaxe.dk" in reply.answer
+    moved = assistant.ask("Okay. Hvilken kommune samarbejder med en svensk kommune over Kattegat?", history=history)
+    assert moved.case.municipality == "Norddjurs"
 
 
 def test_a_new_topic_moves_the_focus(assistant):
