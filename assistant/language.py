@@ -46,3 +46,34 @@ def clean_query(query: object) -> str:
     if not text:
         raise ValueError("query is empty: ask a question in words")
     return text
+
+
+# The "whom do I ask" frame of a contact question says nothing about which case is meant; left in, it
+# pulls every case's contact paragraph up alike and, in English, dilutes the topic words.
+_CONTACT_FRAMES = [re.compile(p, re.IGNORECASE) for p in (
+    r"\bhvem\s+(?:kan|skal|må|bør)\s+(?:jeg|man|vi)\s+(?:kontakte|skrive\s+til|ringe\s+til|henvende\s+(?:mig|sig|os)\s+til"
+    r"|spørge|tale\s+med|maile\s+til|maile)\b(?:\s+(?:om|angående|vedrørende|i|hos|på|for))?",
+    r"\bhvem\s+er\s+(?:kontaktperson(?:en)?|kontakten|ansvarlig)\b(?:\s+(?:for|på|om|i|hos|til))?",
+    r"\bhvad\s+er\s+(?:(?:e-?)?mail(?:adresse)?(?:en|n)?|telefonnummer(?:et)?|kontaktoplysninger(?:ne)?)\b"
+    r"(?:\s+(?:på|til|for|hos))?",
+    r"\b(?:kontaktperson(?:en)?|kontaktoplysninger(?:ne)?)\s+(?:for|på|til|om|i|hos)\b",
+    r"\bwho\s+(?:can|should|do|could|shall|may)\s+(?:i|we|one)\s+(?:contact|e-?mail|call|phone|write\s+to|reach\s+out\s+to"
+    r"|reach|talk\s+to|speak\s+(?:to|with)|ask)\b(?:\s+(?:about|regarding|in|at|for|on))?",
+    r"\bwho\s+is\s+(?:the\s+)?(?:contact(?:\s+person)?|person\s+to\s+contact|responsible)\b(?:\s+(?:for|about|in|at|of|on))?",
+    r"\bwhat(?:'s|’s|\s+is)\s+(?:the\s+)?(?:e-?mail(?:\s+address)?|phone\s+number|contact\s+(?:details|person|e-?mail))\b"
+    r"(?:\s+(?:of|for|at|in))?(?:\s+the\s+contact\s+person(?:\s+(?:for|of|at|in))?)?",
+    r"\b(?:the\s+)?contact\s+person\s+(?:for|of|at|in|about)\b",
+)]
+_CONTENT = re.compile(r"[0-9A-Za-zÆØÅæøåÄÖÜäöüÉé]{3,}")
+
+
+def strip_contact_frame(text: str) -> str:
+    """The topic of a contact question ("Who can I contact about the library climate ambassadors?" ->
+    "the library climate ambassadors?"); the text itself when no frame is found or nothing would be left."""
+    topic = text
+    for frame in _CONTACT_FRAMES:
+        topic = frame.sub(" ", topic)
+    topic = re.sub(r"\s+", " ", topic).strip(" ,;:–-")
+    if topic == text.strip() or len(_CONTENT.findall(topic)) < 2:
+        return text
+    return topic

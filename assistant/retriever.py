@@ -14,7 +14,7 @@ import numpy as np
 from .corpus import CorpusError
 from .embedding import Embedder, get_embedder
 from .fusion import RetrieverKind, evidence_fusion, rrf
-from .language import clean_query, detect_language
+from .language import clean_query, detect_language, strip_contact_frame
 from .municipalities import MUNICIPALITIES, municipalities_in, normalize_municipality
 from .records import Case, Hit
 from .store import IndexData, IndexLoadError, build_index, load_index, read_manifest, staleness
@@ -57,6 +57,9 @@ class Retriever:
         self._row_of = {p.id: i for i, p in enumerate(data.passages)}
         self._query_vector = lru_cache(maxsize=512)(self._embed_query)
         self._query_latent = lru_cache(maxsize=128)(self._latent_query)
+        case_index = {case_id: i for i, case_id in enumerate(self.cases)}
+        self._case_rows = np.array([case_index[p.case_id] for p in data.passages], dtype=np.int64)
+        self._closing = np.array([p.context is not None for p in data.passages], dtype=bool)
         owners = np.array([c.municipality or "" for c in self._case_of], dtype=object)
         self._municipality_rows: dict[str, np.ndarray] = {
             name: np.flatnonzero(owners == name) for name in {c.municipality for c in data.cases if c.municipality}}
@@ -157,8 +160,13 @@ class Retriever:
             return []
         return self._assemble(rows, fused, dense, sparse, k)
 
-    def _score(self, text: str, kind: RetrieverKind, only: str | None):
+    def _score(self, question: str, kind: RetrieverKind, only: str | None):
         cfg = self.config
+        english = detect_language(question) == "en"
+        # the hybrid matches a contact question's topic, not its "who do I contact about" (the plain
+        # baselines take the question as it is)
+        text = strip_contact_frame(question) if kind == RetrieverKind.HYBRID else question
+        contact_question = text != question
         n = len(self.data.passages)
         allowed = self._municipality_rows.get(only, np.zeros(0, np.int64)) if only else None
         if allowed is not None and allowed.size == 0:
@@ -192,18 +200,30 @@ class Retriever:
         else:
             terms = self.data.sparse.tokenizer(text)
             evidence = len(self.data.sparse.query_terms(text)) / len(terms) if terms else 0.0
-            english = detect_language(text) == "en"
             weight = cfg.sparse_weight_en if english else cfg.sparse_weight
             latent = None
             latent_weight = cfg.latent_weight_en if english else 0.0
             if latent_weight and self.data.latent_ids is not None and self.embedder.latent_features:
                 latent = self.latent_scores(text, pool)
             fused = evidence_fusion(dense, sparse, weight, evidence, latent, latent_weight)
-            named = [m for m in municipalities_in(text) if m in self._municipality_rows]
+            named = [m for m in municipalities_in(question) if m in self._municipality_rows]
             if named and cfg.municipality_boost:
                 boost = np.isin(pool, np.concatenate([self._municipality_rows[m] for m in named]))
                 fused = fused + cfg.municipality_boost * boost
+            if contact_question:
+                fused = self._contact_first(pool, fused)
         return pool, fused, dense, sparse
+
+    def _contact_first(self, pool: np.ndarray, fused: np.ndarray) -> np.ndarray:
+        """For a contact question: within each case, its contact (closing) paragraph takes the case's
+        best score, a hair above, so it is the case's first passage; the order of cases is kept."""
+        cases = self._case_rows[pool]
+        best = np.full(len(self.cases), -np.inf)
+        np.maximum.at(best, cases, fused)
+        closing = self._closing[pool]
+        out = fused.copy()
+        out[closing] = best[cases[closing]] + 1e-9
+        return out
 
     def _embed_query(self, text: str) -> np.ndarray:
         vector = self.embedder.embed([text], kind="query")[0]

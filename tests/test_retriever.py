@@ -174,8 +174,8 @@ def test_real_model_ranks_the_right_case_near_the_top_with_its_contact(real_retr
 
 @pytest.mark.integration
 def test_real_model_puts_the_right_case_first_for_nearly_all_questions(real_retriever):
-    # The quality target is a rate (case Recall@1 >= 0.9): one English question of these 14 (q08,
-    # "...core operations through a city-council strategy from 2018?") ranks Gladsaxe third today.
+    # The quality target is a rate (case Recall@1 >= 0.9), so one miss of these 14 is allowed; with
+    # latent terms for English questions none misses today (before them, q08 ranked Gladsaxe third).
     misses = [(q, m, real_retriever.search(q, k=1)[0].case.municipality) for q, m in QUESTIONS
               if real_retriever.search(q, k=1)[0].case.municipality != m]
     assert len(misses) <= 1, misses
@@ -201,6 +201,18 @@ def test_real_model_never_invents_a_contact_for_aarhus(real_retriever, question)
 def test_real_model_contact_questions(real_retriever, question, email):
     top = real_retriever.search(question, k=3)[0]
     assert top.case.contact is not None and top.case.contact.email == email
+    assert email in top.passage.text  # the case's contact paragraph is shown first
+
+
+@pytest.mark.unit
+def test_contact_question_ranks_cases_by_topic_and_shows_the_contact_paragraph_first(fake_retriever):
+    hits = fake_retriever.search("Hvem kan jeg kontakte om insekthotellerne hos MAN Energy Solutions?", k=10)
+    top_case = hits[0].case
+    assert top_case.municipality == "Frederikshavn"
+    assert hits[0].passage.context is not None and "bejo@frederikshavn.dk" in hits[0].passage.text
+    # a question that is no contact question keeps the best-matching paragraph first
+    plain = fake_retriever.search("insekthotellerne hos MAN Energy Solutions", k=1)[0]
+    assert plain.case.municipality == "Frederikshavn" and plain.passage.context is None
 
 
 @pytest.mark.integration
@@ -209,3 +221,22 @@ def test_real_model_municipality_filter_and_html(real_retriever):
                                  municipality="Gladsaxe")
     assert len(hits) == 5
     assert {h.case.municipality for h in hits} == {"Gladsaxe"}
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("question, topic", [
+    ("Hvem kan jeg kontakte om partnerskabet med Halmstad?", "partnerskabet med Halmstad?"),
+    ("Hvem er kontaktperson for verdensmålsarbejdet i Gladsaxe?", "verdensmålsarbejdet i Gladsaxe?"),
+    ("Hvad er mailen til udviklingskonsulenten i Herning?", "udviklingskonsulenten i Herning?"),
+    ("Who can I reach out to about the member-based sustainability centre?", "the member-based sustainability centre?"),
+    ("What's the email address of the contact person for the Aarhus libraries' SDG work?",
+     "the Aarhus libraries' SDG work?"),
+    ("Who should I email about the cooperation across the Kattegat?", "the cooperation across the Kattegat?"),
+    # nothing left but the frame, or no frame at all: the question as it is
+    ("Hvem kan jeg kontakte om det?", "Hvem kan jeg kontakte om det?"),
+    ("Who do I contact there?", "Who do I contact there?"),
+    ("Hvilken kommune samarbejder med MAN Energy Solutions?", "Hvilken kommune samarbejder med MAN Energy Solutions?"),
+])
+def test_contact_frame_is_stripped_from_the_topic(question, topic):
+    from assistant.language import strip_contact_frame
+    assert strip_contact_frame(question) == topic
