@@ -222,9 +222,8 @@ def build_index(corpus_dir: str | Path, index_dir: str | Path, embedder: Embedde
     if latent_fingerprint:
         latent_ids, latent_weights, encoded = _latent_all(
             texts, embedder, _cached_latent(index_dir, latent_fingerprint), progress, len(texts) + len(sentences), total)
-        embedded += encoded
         latent_record = {"fingerprint": latent_fingerprint, "features": embedder.latent_features,
-                         "top_k": LATENT_TOP_K}
+                         "top_k": LATENT_TOP_K, "encoded": encoded, "reused": len(texts) - encoded}
     dense = DenseIndex.build(np.vstack([vectors, sentence_vectors]))
     sparse = SparseIndex.build(texts)
 

@@ -23,8 +23,8 @@ from assistant.chunking import chunk_cases, sentence_texts
 from assistant.conversation import Assistant
 from assistant.corpus import load_corpus
 from assistant.embedding import Embedder
-from assistant.language import clean_query
-from assistant.retriever import Retriever
+from assistant.language import clean_query, detect_language, strip_contact_frame
+from assistant.retriever import QUERY_LATENT_TOP_K, Retriever
 from assistant.sparse import SparseIndex
 from assistant.store import build_index, read_manifest
 
@@ -53,31 +53,47 @@ def _dialogues() -> list[list[str]]:
 
 
 def search_latency(index: Path, corpus: Path, rounds: int = 3) -> dict:
-    """Warm ``Retriever.search`` beside its floor: embedding the same query with the same model,
-    measured alternately, query by query, in the same run."""
+    """Warm ``Retriever.search`` beside its floor: the model calls the same question needs, made with
+    the same model, measured alternately, query by query, in the same run. The floor is the question's
+    embedding, plus its latent-term encoding for an English question (which the hybrid uses)."""
     retriever = Retriever.load(index, corpus=corpus, rebuild=False)
     questions = _questions()
     embedder = retriever.embedder
+    latent = retriever.data.latent_ids is not None and bool(retriever.config.latent_weight_en)
+
+    def model_calls(text: str) -> float:
+        """Seconds for the model calls a search of ``text`` makes; the dense embedding's share apart."""
+        started = time.perf_counter()
+        embedder.embed([text], kind="query")
+        dense = time.perf_counter() - started
+        if latent and detect_language(text) == "en":
+            embedder.latent([strip_contact_frame(text)], top_k=QUERY_LATENT_TOP_K)
+        return time.perf_counter() - started, dense
+
     for q in questions[:10]:  # warm up: model, caches
         retriever.search(q)
-        embedder.embed([clean_query(q)], kind="query")
-    floor, search, overhead = [], [], []
+        model_calls(clean_query(q))
+    floor, dense_floor, search, overhead, by_lang = [], [], [], [], {"da": [], "en": []}
     for _ in range(rounds):
         for q in questions:
             text = clean_query(q)
             retriever.clear_query_cache()  # measure the question as new, not a cache hit
+            needed, dense = model_calls(text)
             started = time.perf_counter()
-            embedder.embed([text], kind="query")
-            middle = time.perf_counter()
             retriever.search(q)
-            ended = time.perf_counter()
-            floor.append(middle - started)
-            search.append(ended - middle)
-            overhead.append((ended - middle) - (middle - started))
+            took = time.perf_counter() - started
+            floor.append(needed)
+            dense_floor.append(dense)
+            search.append(took)
+            overhead.append(took - needed)
+            by_lang[detect_language(text)].append((took, needed))
     out = {"queries": len(questions), "rounds": rounds, "search": percentiles(search),
-           "embed_floor": percentiles(floor), "passages": len(retriever.data.passages),
-           "dense_rows": len(retriever.data.dense)}
+           "embed_floor": percentiles(floor), "dense_embedding": percentiles(dense_floor),
+           "passages": len(retriever.data.passages), "dense_rows": len(retriever.data.dense),
+           "by_language": {lang: {"questions": len(v) // rounds, "search": percentiles([t for t, _ in v]),
+                                  "floor": percentiles([f for _, f in v])} for lang, v in by_lang.items() if v}}
     out["ratio_p50"] = round(out["search"]["p50_ms"] / out["embed_floor"]["p50_ms"], 3)
+    out["ratio_p50_vs_dense_embedding"] = round(out["search"]["p50_ms"] / out["dense_embedding"]["p50_ms"], 3)
     out["overhead_p50_ms"] = round(statistics.median(overhead) * 1e3, 3)
     return out
 
@@ -118,6 +134,7 @@ class TimedEmbedder(Embedder):
         self.seconds = 0.0
         self.shadow_seconds = 0.0
         self.texts = 0
+        self.latent_texts = 0
         self.calls = 0
 
     @property
@@ -132,6 +149,32 @@ class TimedEmbedder(Embedder):
         started = time.perf_counter()
         self.inner.embed(texts, kind=kind)
         self.shadow_seconds += time.perf_counter() - started
+
+    @property
+    def latent_features(self) -> int:
+        return self.inner.latent_features
+
+    @property
+    def latent_fingerprint(self) -> str | None:
+        return self.inner.latent_fingerprint
+
+    def _raw_latent(self, texts, top_k) -> None:
+        started = time.perf_counter()
+        self.inner.latent(texts, top_k)
+        self.shadow_seconds += time.perf_counter() - started
+
+    def latent(self, texts, top_k):
+        """The latent-term codes the build stores, timed (and shadowed) like ``embed``."""
+        self.calls += 1
+        if self.shadow and self.calls % 2:
+            self._raw_latent(texts, top_k)
+        started = time.perf_counter()
+        out = self.inner.latent(texts, top_k)
+        self.seconds += time.perf_counter() - started
+        if self.shadow and not self.calls % 2:
+            self._raw_latent(texts, top_k)
+        self.latent_texts += len(texts)
+        return out
 
     def embed(self, texts, kind="passage"):
         self.calls += 1
@@ -163,6 +206,7 @@ def _build(corpus: Path, index: Path, embedder: Embedder, shadow: bool = False) 
     seconds = time.perf_counter() - started - timed.shadow_seconds
     manifest = read_manifest(index)
     return {"seconds": round(seconds, 3), "embed_seconds": round(timed.seconds, 3), "embedded_texts": timed.texts,
+            "latent_texts": timed.latent_texts,
             "raw_encoder_seconds": round(timed.shadow_seconds, 3) if shadow else None,
             "manifest_embedded": manifest["embedded"], "manifest_reused": manifest["reused_embeddings"],
             "passages": manifest["passages"], "sentence_vectors": manifest["sentence_vectors"],
@@ -193,6 +237,7 @@ def build_and_rebuild(work: Path, embedder: Embedder, cases: int) -> dict:
     new_passages, new_sentences = _texts(corpus)
     added = _build(corpus, index, embedder)
     added["expected_new_texts"] = len((set(new_passages) | set(new_sentences)) - old_keys)
+    added["expected_new_passages"] = len(set(new_passages) - set(passages))
 
     # change one paragraph of the first case
     lines = (corpus / "cases.jsonl").read_text("utf-8").splitlines()
@@ -206,6 +251,7 @@ def build_and_rebuild(work: Path, embedder: Embedder, cases: int) -> dict:
     before_keys = set(new_passages) | set(new_sentences)
     changed = _build(corpus, index, embedder)
     changed["expected_new_texts"] = len((set(changed_passages) | set(changed_sentences)) - before_keys)
+    changed["expected_new_passages"] = len(set(changed_passages) - set(new_passages))
     unchanged = _build(corpus, index, embedder)
 
     count = len(texts)
@@ -225,7 +271,10 @@ def build_and_rebuild(work: Path, embedder: Embedder, cases: int) -> dict:
         "rebuild_without_changes": unchanged,
         "cache_verified": (added["manifest_embedded"] == added["expected_new_texts"] == added["embedded_texts"]
                            and changed["manifest_embedded"] == changed["expected_new_texts"]
-                           == changed["embedded_texts"] and unchanged["embedded_texts"] == 0),
+                           == changed["embedded_texts"] and unchanged["embedded_texts"] == 0
+                           and (not full["latent_texts"] or (added["latent_texts"] == added["expected_new_passages"]
+                                                              and changed["latent_texts"] == changed["expected_new_passages"]
+                                                              and unchanged["latent_texts"] == 0))),
     }
 
 

@@ -207,8 +207,15 @@ def summary(results: dict) -> str:
     if "search" in live:
         s = live["search"]
         lines += ["| warm query (bundled corpus) | p50 / p95 ms |", "|---|---|",
-                  f"| embedding the query (floor) | {_ms(s['embed_floor'])} |",
+                  f"| model calls the question needs (floor: its embedding, + latent terms if English) "
+                  f"| {_ms(s['embed_floor'])} |",
                   f"| `Retriever.search` | {_ms(s['search'])} (p50 ratio {s['ratio_p50']:.2f}) |"]
+        if "dense_embedding" in s:
+            lines.append(f"| the question's embedding alone | {_ms(s['dense_embedding'])} "
+                         f"(search p50 / this: {s['ratio_p50_vs_dense_embedding']:.2f}) |")
+        for lang, part in s.get("by_language", {}).items():
+            lines.append(f"| `Retriever.search`, {part['questions']} {'Danish' if lang == 'da' else 'English'} "
+                         f"questions (floor) | {_ms(part['search'])} ({_ms(part['floor'])}) |")
         if "ask" in live:
             a = live["ask"]
             lines += [f"| `Assistant.ask`, one question | {_ms(a['single_question'])} |",

@@ -48,7 +48,9 @@ def latent_index(tmp_path):
 def test_build_stores_latent_codes_and_records_them(latent_index):
     _, index, embedder, retriever = latent_index
     manifest = json.loads((index / "manifest.json").read_text())
-    assert manifest["latent"] == {"fingerprint": "fake-latent-1024", "features": 1024, "top_k": LATENT_TOP_K}
+    n = manifest["passages"]
+    assert manifest["latent"] == {"fingerprint": "fake-latent-1024", "features": 1024, "top_k": LATENT_TOP_K,
+                                  "encoded": n, "reused": 0}
     for name in LATENT_FILES:
         assert (index / name).is_file() and name in manifest["files"]
     data = load_index(index)
@@ -82,8 +84,10 @@ def test_latent_codes_are_reused_on_rebuild(latent_index):
     with open(corpus / "bier.md", "a", encoding="utf-8") as handle:
         handle.write("\nEn ny afsnit om bestøvning af blomster i byens parker og haver.\n")
     again = LatentFakeEmbedder(dim=64)
-    Retriever.load(index, corpus, embedder=again)
+    rebuilt = Retriever.load(index, corpus, embedder=again)
     assert again.latent_texts == 1  # only the new paragraph's code is computed
+    assert rebuilt.data.manifest["latent"]["encoded"] == 1
+    assert rebuilt.data.manifest["latent"]["reused"] == len(rebuilt.data.passages) - 1
 
 
 def test_embedder_without_latent_terms_builds_without_them(tmp_path):

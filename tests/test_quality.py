@@ -1,0 +1,48 @@
+"""The quality targets of the evaluation, on the test half of the bundled question set, with the real
+default model: the numbers the README and the closing notes quote, checked on every run."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import CORPUS
+
+from assistant.evaluation import evaluate
+from assistant.question_set import load_dialogues, load_questions
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def test_half(real_retriever):
+    questions = load_questions(CORPUS / "questions.jsonl", split="test")
+    dialogues = load_dialogues(CORPUS / "dialogues.jsonl", split="test")
+    assert len(questions) >= 40 and len(dialogues) >= 5
+    return evaluate(real_retriever, questions, dialogues, progress=False)
+
+
+def test_hybrid_beats_every_plain_baseline(test_half):
+    hybrid = test_half.summary("hybrid")
+    for baseline in ("bm25", "dense", "rrf"):
+        other = test_half.summary(baseline)
+        assert hybrid["case recall@1"] > other["case recall@1"], baseline
+        assert hybrid["case mrr@10"] > other["case mrr@10"], baseline
+        assert hybrid["contact accuracy"] > other["contact accuracy"], baseline
+
+
+def test_case_recall_per_language_and_mrr(test_half):
+    assert test_half.summary("hybrid", "lang:da")["case recall@1"] >= 0.95
+    assert test_half.summary("hybrid", "lang:en")["case recall@1"] >= 0.90
+    assert test_half.summary("hybrid")["case mrr@10"] >= 0.97
+
+
+def test_contacts_and_dialogues(test_half):
+    assert test_half.summary("hybrid")["contact accuracy"] >= 0.95
+    assert test_half.assistant_summary()["dialogue accuracy"] >= 0.9
+
+
+def test_not_found(test_half):
+    assistant = test_half.assistant_summary()
+    assert assistant["false not-found rate"] <= 0.05
+    # The target (>= 0.8 of out-of-corpus questions) is missed: 4 of 6 today (README, Evaluation).
+    # This guards the measured rate against getting worse.
+    assert assistant["not-found accuracy"] >= 4 / 6
