@@ -1,4 +1,4 @@
-"""The 98 Danish municipalities and finding them in free text."""
+"""The 98 Danish municipalities, their five regions, and finding both in free text."""
 
 from __future__ import annotations
 
@@ -84,3 +84,60 @@ def municipalities_in(text: str) -> list[str]:
         if name not in seen:
             seen.append(name)
     return seen
+
+
+# The five regions (since 2007) and the municipalities in each.
+REGIONS: dict[str, tuple[str, ...]] = {
+    "Nordjylland": ("Brønderslev", "Frederikshavn", "Hjørring", "Jammerbugt", "Læsø", "Mariagerfjord", "Morsø",
+                    "Rebild", "Thisted", "Vesthimmerland", "Aalborg"),
+    "Midtjylland": ("Favrskov", "Hedensted", "Herning", "Holstebro", "Horsens", "Ikast-Brande", "Lemvig",
+                    "Norddjurs", "Odder", "Randers", "Ringkøbing-Skjern", "Samsø", "Silkeborg", "Skanderborg",
+                    "Skive", "Struer", "Syddjurs", "Viborg", "Aarhus"),
+    "Syddanmark": ("Assens", "Billund", "Esbjerg", "Fanø", "Fredericia", "Faaborg-Midtfyn", "Haderslev",
+                   "Kerteminde", "Kolding", "Langeland", "Middelfart", "Nordfyns", "Nyborg", "Odense", "Svendborg",
+                   "Sønderborg", "Tønder", "Varde", "Vejen", "Vejle", "Ærø", "Aabenraa"),
+    "Sjælland": ("Faxe", "Greve", "Guldborgsund", "Holbæk", "Kalundborg", "Køge", "Lejre", "Lolland", "Næstved",
+                 "Odsherred", "Ringsted", "Roskilde", "Slagelse", "Solrød", "Sorø", "Stevns", "Vordingborg"),
+    "Hovedstaden": ("Albertslund", "Allerød", "Ballerup", "Bornholm", "Brøndby", "Dragør", "Egedal", "Fredensborg",
+                    "Frederiksberg", "Frederikssund", "Furesø", "Gentofte", "Gladsaxe", "Glostrup", "Gribskov",
+                    "Halsnæs", "Helsingør", "Herlev", "Hillerød", "Hvidovre", "Høje-Taastrup", "Hørsholm", "Ishøj",
+                    "København", "Lyngby-Taarbæk", "Rudersdal", "Rødovre", "Tårnby", "Vallensbæk"),
+}
+# How people name them, Danish and English ("Nordjylland", "Region Nordjylland", "North Jutland",
+# "nordjyske"); the island of Funen as its own area. Region Sjælland only by its region names:
+# the island of Zealand ("Sjælland") also holds the capital region.
+_REGION_NAMES: dict[str, tuple[str, ...]] = {
+    "Nordjylland": (r"nordjylland\w*", r"nordjysk\w*", r"north(?:ern)?\s+jutland", r"north\s+denmark\s+region"),
+    "Midtjylland": (r"midtjylland\w*", r"midtjysk\w*", r"cent(?:ral|re)\s+jutland", r"central\s+denmark\s+region",
+                    r"mid-?jutland"),
+    "Syddanmark": (r"syddanmark\w*", r"region\s+of\s+southern\s+denmark", r"southern\s+denmark"),
+    "Sjælland": (r"region\s+sjælland\w*", r"region\s+zealand", r"zealand\s+region"),
+    "Hovedstaden": (r"(?:region\s+)?hovedstaden\w*", r"hovedstadsområdet\w*", r"capital\s+region(?:\s+of\s+denmark)?",
+                    r"greater\s+copenhagen"),
+    "Fyn": (r"fyn(?:s|ske)?", r"funen"),
+}
+AREAS: dict[str, tuple[str, ...]] = {**REGIONS, "Fyn": ("Assens", "Faaborg-Midtfyn", "Kerteminde", "Langeland",
+                                                        "Middelfart", "Nordfyns", "Nyborg", "Odense", "Svendborg",
+                                                        "Ærø")}
+
+
+@lru_cache(maxsize=1)
+def _region_pattern() -> re.Pattern[str]:
+    groups = "|".join(f"(?P<r{i}>{'|'.join(names)})" for i, names in enumerate(_REGION_NAMES.values()))
+    return re.compile(rf"(?<![\w-])(?:{groups})(?![\w-])", re.IGNORECASE)
+
+
+def regions_in(text: str) -> list[str]:
+    """The regions (and Funen, "Fyn") named in ``text``, in order of first mention."""
+    names = list(_REGION_NAMES)
+    seen: list[str] = []
+    for match in _region_pattern().finditer(text):
+        index = next(int(k[1:]) for k, v in match.groupdict().items() if v)
+        if names[index] not in seen:
+            seen.append(names[index])
+    return seen
+
+
+def municipalities_of_regions(text: str) -> list[str]:
+    """The municipalities of every region or area named in ``text``."""
+    return [m for area in regions_in(text) for m in AREAS[area]]

@@ -15,7 +15,7 @@ from .corpus import CorpusError
 from .embedding import Embedder, get_embedder
 from .fusion import RetrieverKind, evidence_fusion, rrf
 from .language import clean_query, detect_language, strip_contact_frame
-from .municipalities import MUNICIPALITIES, municipalities_in, normalize_municipality
+from .municipalities import MUNICIPALITIES, municipalities_in, municipalities_of_regions, normalize_municipality
 from .records import Case, Hit
 from .store import IndexData, IndexLoadError, build_index, load_index, read_manifest, staleness
 
@@ -35,6 +35,8 @@ class SearchConfig:
     sparse_weight: float = 0.5       # BM25's share when all query terms are in the corpus (Danish)
     sparse_weight_en: float = 0.3    # ... for an English question
     municipality_boost: float = 0.3  # added to passages of a municipality named in the question
+    region_boost: float = 0.15       # ... of the municipalities of a region named ("i Nordjylland"); not tuned:
+                                     # no tuning question names a region, so half the municipality boost
     repeat_ratio: float = 0.9        # a second passage of a case is shown early if this close to its best
     latent_weight_en: float = 0.3    # latent terms' share for an English question (model permitting)
 
@@ -210,6 +212,10 @@ class Retriever:
             if named and cfg.municipality_boost:
                 boost = np.isin(pool, np.concatenate([self._municipality_rows[m] for m in named]))
                 fused = fused + cfg.municipality_boost * boost
+            regional = [m for m in municipalities_of_regions(question) if m in self._municipality_rows and m not in named]
+            if regional and cfg.region_boost:
+                boost = np.isin(pool, np.concatenate([self._municipality_rows[m] for m in regional]))
+                fused = fused + cfg.region_boost * boost
             if contact_question:
                 fused = self._contact_first(pool, fused)
         return pool, fused, dense, sparse

@@ -240,3 +240,39 @@ def test_real_model_municipality_filter_and_html(real_retriever):
 def test_contact_frame_is_stripped_from_the_topic(question, topic):
     from assistant.language import strip_contact_frame
     assert strip_contact_frame(question) == topic
+
+
+# ---- regions --------------------------------------------------------------------------------------
+
+@pytest.mark.unit
+def test_every_municipality_is_in_exactly_one_region():
+    from assistant.municipalities import MUNICIPALITIES, REGIONS
+    members = [m for names in REGIONS.values() for m in names]
+    assert sorted(members) == sorted(MUNICIPALITIES)
+    assert {r: len(v) for r, v in REGIONS.items()} == {"Nordjylland": 11, "Midtjylland": 19, "Syddanmark": 22,
+                                                       "Sjælland": 17, "Hovedstaden": 29}
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("text, regions", [
+    ("Hvilke kommuner i Nordjylland arbejder med verdensmål?", ["Nordjylland"]),
+    ("nordjyske kommuner og Region Midtjylland", ["Nordjylland", "Midtjylland"]),
+    ("a council in North Jutland or the Capital Region", ["Nordjylland", "Hovedstaden"]),
+    ("Hvad gør kommunerne på Fyn?", ["Fyn"]),
+    ("Region Sjælland", ["Sjælland"]),
+    ("Sjælland", []),  # the island also holds the capital region
+    ("Frederikshavn", []),
+])
+def test_regions_named_in_text(text, regions):
+    from assistant.municipalities import regions_in
+    assert regions_in(text) == regions
+
+
+@pytest.mark.unit
+def test_a_named_region_boosts_its_municipalities_cases(fake_retriever):
+    question = "Hvem arbejder med partnerskaber i Nordjylland?"
+    plain = {h.passage.id: h.score for h in fake_retriever.with_config(region_boost=0.0).search(question, k=100)}
+    boosted = fake_retriever.search(question, k=100)
+    for hit in boosted:
+        expected = plain[hit.passage.id] + (0.15 if hit.case.municipality == "Frederikshavn" else 0.0)
+        assert hit.score == pytest.approx(expected, abs=1e-6), hit.case.municipality
