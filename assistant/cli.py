@@ -74,8 +74,10 @@ def build(corpus: str, index_dir: str, model: str | None) -> None:
     except (CorpusError, ModelLoadError, ValueError) as exc:
         _fail(exc)
     m = retriever.data.manifest
+    latent = m.get("latent") or {}
+    codes = f"; latent terms: {latent['encoded']} encoded, {latent['reused']} reused" if latent else ""
     click.echo(f"Indexed {m['cases']} cases, {m['passages']} passages into {index_dir}/ "
-               f"with {m['embedder']['name']} ({m['embedded']} embedded, {m['reused_embeddings']} reused) "
+               f"with {m['embedder']['name']} ({m['embedded']} embedded, {m['reused_embeddings']} reused{codes}) "
                f"in {m['build_seconds']:.1f} s.")
 
 

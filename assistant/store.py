@@ -237,7 +237,7 @@ def build_index(corpus_dir: str | Path, index_dir: str | Path, embedder: Embedde
         "passages": len(passages),
         "sentence_vectors": len(sentences),
         "embedded": embedded,
-        "reused_embeddings": total - embedded,
+        "reused_embeddings": len(texts) + len(sentences) - embedded,
         "dense_index": dense.index_type,
         "dense_params": dense.params,
         "latent": latent_record,

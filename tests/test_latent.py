@@ -53,6 +53,8 @@ def test_build_stores_latent_codes_and_records_them(latent_index):
                                   "encoded": n, "reused": 0}
     for name in LATENT_FILES:
         assert (index / name).is_file() and name in manifest["files"]
+    # the vector counts stay apart from the latent codes
+    assert manifest["embedded"] == n + manifest["sentence_vectors"] and manifest["reused_embeddings"] == 0
     data = load_index(index)
     n = len(data.passages)
     assert data.latent_ids.shape == data.latent_weights.shape == (n, LATENT_TOP_K)
