@@ -381,6 +381,11 @@ def parse_jsonl(text: str, source: str) -> list[Case]:
     return cases
 
 
+def _is_question_set(path: Path) -> bool:
+    """Evaluation files kept beside the cases: questions*.jsonl, dialogues*.jsonl (not case files)."""
+    return path.suffix.lower() == ".jsonl" and path.name.lower().startswith(("questions", "dialogues"))
+
+
 def corpus_files(folder: str | Path) -> list[Path]:
     """The files a corpus folder contributes, sorted; raises CorpusError when there are none."""
     root = Path(folder)
@@ -389,7 +394,7 @@ def corpus_files(folder: str | Path) -> list[Path]:
     if not root.is_dir():
         raise CorpusError(f"corpus path is not a folder: {root}")
     files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
-                   and not p.name.startswith(".") and p.name not in {"questions.jsonl", "dialogues.jsonl"})
+                   and not p.name.startswith(".") and not _is_question_set(p))
     if not files:
         raise CorpusError(f"corpus folder {root} has no case files ({', '.join(SUPPORTED_SUFFIXES)})")
     return files

@@ -354,6 +354,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--split", default="all", choices=SPLITS, help="questions of this split (default all)")
     parser.add_argument("--dialogues", default=None,
                         help="dialogue set (default: dialogues.jsonl next to the questions, if present)")
+    parser.add_argument("--no-dialogues", action="store_true", help="score the questions only")
     parser.add_argument("-k", type=int, default=10, help="ranking depth (default 10)")
     parser.add_argument("--failures", default=None, help="retriever whose misses are listed (default hybrid)")
     parser.add_argument("--json", dest="as_json", action="store_true", help="print one JSON object")
@@ -403,7 +404,8 @@ def main(argv: list[str] | None = None) -> int:
             raise ValueError(f"--failures {failures_of}: that retriever is not evaluated (--retriever)")
         questions = load_questions(args.questions, args.split)
         dialogue_path = Path(args.dialogues) if args.dialogues else Path(args.questions).with_name("dialogues.jsonl")
-        dialogues = load_dialogues(dialogue_path, args.split) if args.dialogues or dialogue_path.is_file() else []
+        dialogues = [] if args.no_dialogues else \
+            load_dialogues(dialogue_path, args.split) if args.dialogues or dialogue_path.is_file() else []
         if not questions and not dialogues:
             raise EvalInputError(f"{args.questions}: no questions in split {args.split!r}")
         retriever = Retriever.load(args.index, corpus=args.corpus, model=args.model, progress=_build_progress())

@@ -291,6 +291,8 @@ def test_empty_corpus_folder(tmp_path):
 def test_folder_with_only_question_sets_has_no_cases(tmp_path):
     shutil.copy(CORPUS / "questions.jsonl", tmp_path)
     shutil.copy(CORPUS / "dialogues.jsonl", tmp_path)
+    shutil.copy(CORPUS / "questions-fresh.jsonl", tmp_path)  # any questions*/dialogues*.jsonl
+    shutil.copy(CORPUS / "dialogues.jsonl", tmp_path / "Dialogues-en.jsonl")
     with pytest.raises(CorpusError, match="has no case files"):
         load_corpus(tmp_path)
 

@@ -284,6 +284,14 @@ def test_eval_command_json_split_and_report(eval_env, capsys, tmp_path):
 
 
 @pytest.mark.unit
+def test_eval_command_without_dialogues(eval_env, capsys):
+    root, args = eval_env
+    assert evaluation.main([str(root / "questions.jsonl"), *args, "--json", "--no-dialogues"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["counts"]["all"]["dialogues"] == 0 and data["dialogues"]["n"] == 0
+
+
+@pytest.mark.unit
 @pytest.mark.parametrize("argv, message", [
     (["missing.jsonl"], "file not found"),
     (["BAD", "--retriever", "bm26"], "unknown retriever 'bm26'"),
