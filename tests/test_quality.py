@@ -43,6 +43,13 @@ def test_contacts_and_dialogues(test_half):
 def test_not_found(test_half):
     assistant = test_half.assistant_summary()
     assert assistant["false not-found rate"] <= 0.05
-    # The target (>= 0.8 of out-of-corpus questions) is missed: 4 of 6 today (README, Evaluation).
-    # This guards the measured rate against getting worse.
-    assert assistant["not-found accuracy"] >= 4 / 6
+    # 5 of 6 today; on the blind sets the rate is lower (README, Evaluation: 3 of 5 and 24 of 40)
+    assert assistant["not-found accuracy"] >= 0.8
+
+
+def test_not_found_on_the_blind_calibration_questions(real_retriever):
+    """The not-found rule on the 60 questions written blind for calibrating it (40 out of corpus)."""
+    questions = load_questions(CORPUS / "questions-calibration.jsonl")
+    assistant = evaluate(real_retriever, questions, [], retrievers=["hybrid"], progress=False).assistant_summary()
+    assert assistant["not-found accuracy"] >= 0.55           # 24 of 40 today
+    assert assistant["false not-found rate"] <= 0.1          # 2 of 20 today (2 of 62 with the tuning half)
