@@ -145,52 +145,60 @@ def _cached_latent(folder: Path, fingerprint: str | None) -> dict[str, tuple[np.
         return {}
 
 
-def _latent_all(texts: list[str], embedder: Embedder, cache: dict, progress: Progress | None,
-                done_before: int, total: int) -> tuple[np.ndarray, np.ndarray, int]:
-    """Latent-term codes (ids, weights) of the texts, cached ones reused; also how many were encoded."""
-    ids = np.zeros((len(texts), LATENT_TOP_K), dtype=np.int32)
-    weights = np.zeros((len(texts), LATENT_TOP_K), dtype=np.float32)
+def _encode_missing(texts: list[str], cache: dict, store: Callable[[int, object], None],
+                    encode: Callable[[list[int]], None], progress: Progress | None, done_before: int,
+                    total: int) -> int:
+    """Fill row i from ``cache`` by the text's key (``store(i, cached)``), ``encode(rows)`` the rest in
+    batches, reporting progress; returns how many texts were encoded."""
     todo = []
     for i, text in enumerate(texts):
         cached = cache.get(text_key(text))
-        if cached is not None:
-            ids[i], weights[i] = cached
-        else:
+        if cached is None:
             todo.append(i)
+        else:
+            store(i, cached)
     done = done_before + len(texts) - len(todo)
     if progress:
         progress(done, total)
     for start in range(0, len(todo), EMBED_BATCH):
         rows = todo[start:start + EMBED_BATCH]
-        for i, (idx, val) in zip(rows, embedder.latent([texts[i] for i in rows], LATENT_TOP_K), strict=True):
-            ids[i, :len(idx)], weights[i, :len(val)] = idx[:LATENT_TOP_K], val[:LATENT_TOP_K]
+        encode(rows)
         done += len(rows)
         if progress:
             progress(done, total)
-    return ids, weights, len(todo)
+    return len(todo)
+
+
+def _latent_all(texts: list[str], embedder: Embedder, cache: dict, progress: Progress | None,
+                done_before: int, total: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """Latent-term codes (ids, weights) of the texts, cached ones reused; also how many were encoded."""
+    ids = np.zeros((len(texts), LATENT_TOP_K), dtype=np.int32)
+    weights = np.zeros((len(texts), LATENT_TOP_K), dtype=np.float32)
+
+    def store(i: int, cached) -> None:
+        ids[i], weights[i] = cached
+
+    def encode(rows: list[int]) -> None:
+        for i, (idx, val) in zip(rows, embedder.latent([texts[i] for i in rows], LATENT_TOP_K), strict=True):
+            ids[i, :len(idx)], weights[i, :len(val)] = idx[:LATENT_TOP_K], val[:LATENT_TOP_K]
+
+    encoded = _encode_missing(texts, cache, store, encode, progress, done_before, total)
+    return ids, weights, encoded
 
 
 def _embed_all(texts: list[str], embedder: Embedder, cache: dict[str, np.ndarray], dim: int,
                progress: Progress | None, done_before: int, total: int) -> tuple[np.ndarray, int]:
     """Vectors for texts, taking cached ones by text key; returns (vectors, how many were embedded)."""
     vectors = np.zeros((len(texts), dim), dtype=np.float32)
-    todo = []
-    for i, text in enumerate(texts):
-        cached = cache.get(text_key(text))
-        if cached is not None:
-            vectors[i] = cached
-        else:
-            todo.append(i)
-    done = done_before + len(texts) - len(todo)
-    if progress:
-        progress(done, total)
-    for start in range(0, len(todo), EMBED_BATCH):
-        rows = todo[start:start + EMBED_BATCH]
+
+    def store(i: int, cached) -> None:
+        vectors[i] = cached
+
+    def encode(rows: list[int]) -> None:
         vectors[rows] = embedder.embed([texts[i] for i in rows], kind="passage")
-        done += len(rows)
-        if progress:
-            progress(done, total)
-    return vectors, len(todo)
+
+    embedded = _encode_missing(texts, cache, store, encode, progress, done_before, total)
+    return vectors, embedded
 
 
 def build_index(corpus_dir: str | Path, index_dir: str | Path, embedder: Embedder,
