@@ -209,16 +209,18 @@ class Retriever:
                 latent = self.latent_scores(text, pool)
             fused = evidence_fusion(dense, sparse, weight, evidence, latent, latent_weight)
             named = [m for m in municipalities_in(question) if m in self._municipality_rows]
-            if named and cfg.municipality_boost:
-                boost = np.isin(pool, np.concatenate([self._municipality_rows[m] for m in named]))
-                fused = fused + cfg.municipality_boost * boost
             regional = [m for m in municipalities_of_regions(question) if m in self._municipality_rows and m not in named]
-            if regional and cfg.region_boost:
-                boost = np.isin(pool, np.concatenate([self._municipality_rows[m] for m in regional]))
-                fused = fused + cfg.region_boost * boost
+            fused = fused + cfg.municipality_boost * self._owned_by(pool, named) \
+                + cfg.region_boost * self._owned_by(pool, regional)
             if contact_question:
                 fused = self._contact_first(pool, fused)
         return pool, fused, dense, sparse
+
+    def _owned_by(self, pool: np.ndarray, municipalities: list[str]) -> np.ndarray:
+        """1.0 for the rows of ``pool`` that belong to one of ``municipalities``' cases, else 0.0."""
+        if not municipalities:
+            return np.zeros(len(pool))
+        return np.isin(pool, np.concatenate([self._municipality_rows[m] for m in municipalities])).astype(float)
 
     def _contact_first(self, pool: np.ndarray, fused: np.ndarray) -> np.ndarray:
         """For a contact question: within each case, its contact (closing) paragraph takes the case's
