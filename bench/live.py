@@ -145,11 +145,6 @@ class TimedEmbedder(Embedder):
     def fingerprint(self) -> str:
         return self.inner.fingerprint
 
-    def _raw(self, texts, kind) -> None:
-        started = time.perf_counter()
-        self.inner.embed(texts, kind=kind)
-        self.shadow_seconds += time.perf_counter() - started
-
     @property
     def latent_features(self) -> int:
         return self.inner.latent_features
@@ -158,33 +153,33 @@ class TimedEmbedder(Embedder):
     def latent_fingerprint(self) -> str | None:
         return self.inner.latent_fingerprint
 
-    def _raw_latent(self, texts, top_k) -> None:
+    def _timed(self, call):
+        """``call()`` timed; with ``shadow``, run once more beside it (alternately before and after),
+        that second run's time kept apart as the raw encoder's."""
+        self.calls += 1
+        before = self.shadow and self.calls % 2
+        if before:
+            self._shadow(call)
         started = time.perf_counter()
-        self.inner.latent(texts, top_k)
+        out = call()
+        self.seconds += time.perf_counter() - started
+        if self.shadow and not before:
+            self._shadow(call)
+        return out
+
+    def _shadow(self, call) -> None:
+        started = time.perf_counter()
+        call()
         self.shadow_seconds += time.perf_counter() - started
 
     def latent(self, texts, top_k):
         """The latent-term codes the build stores, timed (and shadowed) like ``embed``."""
-        self.calls += 1
-        if self.shadow and self.calls % 2:
-            self._raw_latent(texts, top_k)
-        started = time.perf_counter()
-        out = self.inner.latent(texts, top_k)
-        self.seconds += time.perf_counter() - started
-        if self.shadow and not self.calls % 2:
-            self._raw_latent(texts, top_k)
+        out = self._timed(lambda: self.inner.latent(texts, top_k))
         self.latent_texts += len(texts)
         return out
 
     def embed(self, texts, kind="passage"):
-        self.calls += 1
-        if self.shadow and self.calls % 2:
-            self._raw(texts, kind)
-        started = time.perf_counter()
-        out = self.inner.embed(texts, kind=kind)
-        self.seconds += time.perf_counter() - started
-        if self.shadow and not self.calls % 2:
-            self._raw(texts, kind)
+        out = self._timed(lambda: self.inner.embed(texts, kind=kind))
         self.texts += len(texts)
         return out
 
