@@ -12,18 +12,80 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import os
 import re
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
 import yaml
+from email_validator import EmailNotValidError, validate_email
 
 from .municipalities import find_municipalities, normalize_municipality
 from .records import Case, Contact, Document, Section
 
+log = logging.getLogger(__name__)
+
 SUPPORTED_SUFFIXES = (".txt", ".html", ".htm", ".md", ".markdown", ".jsonl")
+
+
+@dataclass(frozen=True)
+class Limit:
+    """A size limit on corpus input, raised with an environment variable."""
+
+    env: str
+    default_mb: float
+    what: str
+
+    @property
+    def bytes(self) -> int:
+        raw = os.environ.get(self.env, "")
+        try:
+            value = float(raw) if raw.strip() else self.default_mb
+        except ValueError:
+            raise CorpusError(f"${self.env} must be a number of megabytes, not {raw!r}") from None
+        if value <= 0:
+            raise CorpusError(f"${self.env} must be a positive number of megabytes, not {raw!r}")
+        return int(value * 1_000_000)
+
+    def check(self, size: int, subject: str) -> None:
+        if size > self.bytes:
+            raise CorpusError(f"{subject} is {size / 1e6:.1f} MB, over the limit of {self.bytes / 1e6:g} MB "
+                              f"{self.what}; to index it anyway, raise the limit: {self.env}=<megabytes>")
+
+
+# Embedding is what costs: ~7 texts/s on 2 cores, ~3.5 texts a paragraph, so 1 MB of case text takes
+# ~10 minutes to index. The limits stop a stray file (a log, a dump) from starting an hours-long build.
+MAX_FILE = Limit("ASSISTANT_MAX_FILE_MB", 10, "for one corpus file")
+MAX_CORPUS = Limit("ASSISTANT_MAX_CORPUS_MB", 100, "for all corpus files together")
+MAX_TEXT = Limit("ASSISTANT_MAX_TEXT_MB", 5, "of case text to index (about 50 minutes of embedding)")
+MAX_WORD = 300  # characters: longer runs without a space (base64, junk; not URLs) are cut, with a warning
+MAX_FRONT_MATTER = 64_000  # bytes of YAML front matter
+MAX_FIELD = 2_000  # characters of a front-matter or JSON field (title, contact name, source, ...)
+
+_WARNINGS: ContextVar[list[str] | None] = ContextVar("corpus_warnings", default=None)
+
+
+def warn(message: str) -> None:
+    """Report something the corpus reader skipped or dropped (logged, and kept for the build's manifest)."""
+    log.warning("%s", message)
+    collected = _WARNINGS.get()
+    if collected is not None and message not in collected:
+        collected.append(message)
+
+
+@contextmanager
+def collecting_warnings(into: list[str] | None) -> Iterator[None]:
+    token = _WARNINGS.set(into if into is not None else _WARNINGS.get())
+    try:
+        yield
+    finally:
+        _WARNINGS.reset(token)
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE = re.compile(r"(?:tlf\.?|telefon|phone|tel\.?|mobil)\s*:?\s*(\+?\d[\d ]{6,}\d)", re.IGNORECASE)
@@ -38,11 +100,26 @@ class CorpusError(ValueError):
     """The corpus folder or one of its files cannot be read into cases."""
 
 
+_LONG_WORD = re.compile(r"\S{%d,}" % (MAX_WORD + 1))
+
+
+def clip_long_words(text: str) -> str:
+    """``text`` with every run of over MAX_WORD non-space characters cut to MAX_WORD (and a warning)."""
+    if len(text) <= MAX_WORD or not _LONG_WORD.search(text):
+        return text
+    warn(f"cut a {len(max(_LONG_WORD.findall(text), key=len))}-character word to {MAX_WORD} characters "
+         f"(\"{text[:40]}…\")")
+    return _LONG_WORD.sub(lambda m: m.group(0)[:MAX_WORD] + "…", text)
+
+
 @dataclass
 class Block:
     text: str
     heading: bool | None = None  # None: decide from the text
     url: str | None = None
+
+    def __post_init__(self) -> None:
+        self.text = clip_long_words(self.text)
 
     @property
     def is_heading(self) -> bool:
@@ -64,6 +141,22 @@ def slugify(text: str, limit: int = 48) -> str:
     table = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "é": "e", "ü": "u", "ö": "o", "ä": "a"})
     slug = re.sub(r"[^a-z0-9]+", "-", text.lower().translate(table)).strip("-")
     return slug[:limit].rstrip("-") or "case"
+
+
+def valid_email(value: object, source: str = "") -> str | None:
+    """``value`` as a normalised e-mail address, or None (with a warning) when it is not one: an
+    invalid address is dropped, never shown as a link."""
+    if value is None or value == "":
+        return None
+    where = f"{source}: " if source else ""
+    if not isinstance(value, str):
+        warn(f"{where}dropped a contact e-mail that is not text ({type(value).__name__})")
+        return None
+    try:
+        return validate_email(value.strip(), check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        warn(f"{where}dropped the invalid contact e-mail {value[:80]!r} ({exc})")
+        return None
 
 
 def parse_contact(line: str) -> Contact | None:
@@ -89,7 +182,10 @@ def parse_contact(line: str) -> Contact | None:
     role_text = (head[: name_match.start()] + " " + head[name_match.end():]).strip(" ,;:-–")
     role = re.sub(r"\s+", " ", role_text).strip(" ,;:-–") or None
     phone = re.sub(r"\s+", " ", phone_match.group(1)).strip() if phone_match else None
-    return Contact(name=name, role=role, email=email_match.group(0) if email_match else None, phone=phone)
+    email = valid_email(email_match.group(0)) if email_match else None
+    if email is None and phone is None:
+        return None
+    return Contact(name=name, role=role, email=email, phone=phone)
 
 
 def _is_contact_line(text: str) -> bool:
@@ -297,51 +393,120 @@ def parse_theme_html(html: str, source: str) -> list[Case]:
     return parse_theme_blocks(body, source, parser.title)
 
 
+class _NoAliasLoader(yaml.SafeLoader):
+    """YAML without anchors and aliases: front matter has no use for them, and a few hundred bytes of
+    nested aliases ("billion laughs") expand into gigabytes."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed in front matter",
+                                              event.start_mark)
+        return super().compose_node(parent, index)
+
+
+def _front_matter(text: str, source: str) -> tuple[dict, str]:
+    """(metadata, body) of a Markdown file with optional YAML front matter."""
+    match = re.match(r"^---[ \t]*\n(.*?)\n---[ \t]*(?:\n|$)(.*)$", text, flags=re.DOTALL)
+    if not match:
+        return {}, text
+    if len(match.group(1).encode("utf-8")) > MAX_FRONT_MATTER:
+        raise CorpusError(f"{source}: front matter is over {MAX_FRONT_MATTER // 1000} KB; keep the text in the body")
+    try:
+        meta = yaml.load(match.group(1), Loader=_NoAliasLoader) or {}  # noqa: S506 - a SafeLoader
+    except yaml.YAMLError as exc:
+        raise CorpusError(f"{source}: front matter is not valid YAML: {exc}") from None
+    except RecursionError:
+        raise CorpusError(f"{source}: front matter is nested too deeply") from None
+    if not isinstance(meta, dict):
+        raise CorpusError(f"{source}: front matter must be a mapping")
+    return meta, match.group(2)
+
+
+def markdown_blocks(body: str) -> tuple[str | None, list[Block]]:
+    """(the '# title' if the body opens with one, blocks): paragraphs, and '## headings' as headings
+    even when their paragraph follows on the very next line."""
+    title = None
+    blocks: list[Block] = []
+    for raw in re.split(r"\n\s*\n", body):
+        lines = [line.strip() for line in raw.strip().splitlines()]
+        paragraph: list[str] = []
+        for line in lines:
+            heading = re.match(r"^#{1,6}\s+(.*?)\s*#*$", line)
+            if heading:
+                if paragraph:
+                    blocks.append(Block(" ".join(paragraph), heading=False))
+                    paragraph = []
+                if title is None and not blocks and line.startswith("# "):
+                    title = heading.group(1).strip()
+                elif heading.group(1).strip():
+                    blocks.append(Block(heading.group(1).strip(), heading=True))
+            elif line:
+                paragraph.append(line)
+        if paragraph:
+            blocks.append(Block(" ".join(paragraph), heading=False))
+    return title, blocks
+
+
 def parse_markdown(text: str, source: str) -> Case:
     """One case from Markdown with YAML front matter (title, municipality, contact, source)."""
-    meta: dict = {}
-    match = re.match(r"^---\s*\n(.*?)\n---\s*\n?(.*)$", text, flags=re.DOTALL)
-    body = text
-    if match:
-        try:
-            meta = yaml.safe_load(match.group(1)) or {}
-        except yaml.YAMLError as exc:
-            raise CorpusError(f"{source}: front matter is not valid YAML: {exc}") from exc
-        if not isinstance(meta, dict):
-            raise CorpusError(f"{source}: front matter must be a mapping")
-        body = match.group(2)
-    blocks: list[Block] = []
+    meta, body = _front_matter(text, source)
+    heading_title, blocks = markdown_blocks(body)
     title = meta.get("title")
-    for raw in re.split(r"\n\s*\n", body):
-        raw = raw.strip()
-        if not raw:
-            continue
-        heading = re.match(r"^#{1,6}\s+(.*)$", raw)
-        if heading and "\n" not in raw:
-            if title is None and raw.startswith("# "):
-                title = heading.group(1).strip()
-                continue
-            blocks.append(Block(heading.group(1).strip(), heading=True))
-        else:
-            blocks.append(Block(re.sub(r"\s+", " ", raw), heading=False))
-    if not title:
+    if title is None and heading_title:
+        title = heading_title
+    elif heading_title:  # a '# heading' under a front-matter title is a section
+        blocks.insert(0, Block(heading_title, heading=True))
+    if title is None or (isinstance(title, str) and not title.strip()):
         raise CorpusError(f"{source}: a Markdown case needs a 'title' (front matter or '# heading')")
-    return _case_from_fields(meta.get("id"), str(title), meta.get("municipality"), meta.get("contact"),
+    return _case_from_fields(meta.get("id"), title, meta.get("municipality"), meta.get("contact"),
                              meta.get("source"), blocks, source, meta.get("theme"))
 
 
-def _case_from_fields(case_id, title, municipality, contact, cited, blocks, source, theme) -> Case:
-    contact_record = None
-    if isinstance(contact, dict) and (contact.get("name") or contact.get("email")):
-        contact_record = Contact(name=str(contact.get("name") or contact.get("email")),
-                                 role=contact.get("role"), email=contact.get("email"),
-                                 phone=str(contact["phone"]) if contact.get("phone") else None)
-    elif contact is not None and not isinstance(contact, dict):
+def _text_field(value: object, field: str, source: str, required: bool = False) -> str | None:
+    """A front-matter / JSON field that must be text (a number is taken as text); CorpusError otherwise."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise CorpusError(f"{source}: a case needs a {field!r}")
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise CorpusError(f"{source}: {field!r} must be text, not {type(value).__name__} ({str(value)[:60]})")
+    text = re.sub(r"\s+", " ", str(value)).strip()
+    if len(text) > MAX_FIELD:
+        raise CorpusError(f"{source}: {field!r} is {len(text)} characters (at most {MAX_FIELD})")
+    return text
+
+
+def _contact_field(contact: object, source: str) -> Contact | None:
+    if contact is None:
+        return None
+    if not isinstance(contact, dict):
         raise CorpusError(f"{source}: 'contact' must be a mapping with name, role, email")
-    municipality = normalize_municipality(municipality) if municipality else None
+    name = _text_field(contact.get("name"), "contact name", source)
+    role = _text_field(contact.get("role"), "contact role", source)
+    phone = _text_field(contact.get("phone"), "contact phone", source)
+    email = valid_email(contact.get("email"), source)
+    if phone and not re.fullmatch(r"\+?[\d ()-]{6,24}", phone):
+        warn(f"{source}: dropped the contact phone {phone[:40]!r} (not a phone number)")
+        phone = None
+    if not name and not email:
+        if contact.get("name") or contact.get("email"):
+            warn(f"{source}: dropped a contact with no usable name or e-mail")
+        return None
+    return Contact(name=name or email, role=role, email=email, phone=phone)
+
+
+def _case_from_fields(case_id, title, municipality, contact, cited, blocks, source, theme) -> Case:
+    title = clip_long_words(_text_field(title, "title", source, required=True))
+    municipality_name = _text_field(municipality, "municipality", source)
+    contact_record = _contact_field(contact, source)
+    municipality = normalize_municipality(municipality_name) if municipality_name else None
+    cited = _text_field(cited, "source", source)
+    theme = _text_field(theme, "theme", source)
+    case_id = _text_field(case_id, "id", source)
     documents = tuple(Document(b.text, b.url) for b in blocks if _is_document_line(b))
     full_source = f"{source} ({cited})" if cited else source
-    return Case(id=str(case_id) if case_id else slugify(f"{municipality or 'case'}-{title}", 60),
+    return Case(id=case_id or slugify(f"{municipality or 'case'}-{title}", 60),
                 title=title, municipality=municipality, theme=theme, sections=_sections(blocks),
                 contact=contact_record, documents=documents, source=full_source)
 
@@ -365,17 +530,13 @@ def jsonl_rows(text: str, source: str, error: type[ValueError] = CorpusError) ->
 def parse_jsonl(text: str, source: str) -> list[Case]:
     cases = []
     for number, row in jsonl_rows(text, source):
-        if not row.get("title") or not row.get("text"):
-            raise CorpusError(f"{source}, line {number}: a case needs 'title' and 'text'")
-        blocks = []
-        for raw in re.split(r"\n\s*\n", str(row["text"])):
-            raw = raw.strip()
-            heading = re.match(r"^#{1,6}\s+(.*)$", raw)
-            if heading and "\n" not in raw:
-                blocks.append(Block(heading.group(1).strip(), heading=True))
-            elif raw:
-                blocks.append(Block(re.sub(r"\s+", " ", raw), heading=False))
-        cases.append(_case_from_fields(row.get("id"), str(row["title"]), row.get("municipality"),
+        body = row.get("text")
+        if not row.get("title") or not isinstance(body, str) or not body.strip():
+            raise CorpusError(f"{source}, line {number}: a case needs 'title' and 'text' (text)")
+        heading_title, blocks = markdown_blocks(body)
+        if heading_title:
+            blocks.insert(0, Block(heading_title, heading=True))
+        cases.append(_case_from_fields(row.get("id"), row["title"], row.get("municipality"),
                                        row.get("contact"), row.get("source"), blocks,
                                        f"{source}#{number}", row.get("theme")))
     return cases
@@ -387,42 +548,66 @@ def _is_question_set(path: Path) -> bool:
 
 
 def corpus_files(folder: str | Path) -> list[Path]:
-    """The files a corpus folder contributes, sorted; raises CorpusError when there are none."""
+    """The files a corpus folder contributes, sorted; CorpusError when there are none or they are
+    over the size limits (MAX_FILE, MAX_CORPUS)."""
     root = Path(folder)
     if not root.exists():
         raise CorpusError(f"corpus folder not found: {root}")
     if not root.is_dir():
         raise CorpusError(f"corpus path is not a folder: {root}")
-    files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
-                   and not p.name.startswith(".") and not _is_question_set(p))
+    try:
+        files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
+                       and not p.name.startswith(".") and not _is_question_set(p))
+        sizes = {p: p.stat().st_size for p in files}
+    except OSError as exc:
+        raise CorpusError(f"cannot read the corpus folder {root}: {exc.strerror or exc}") from exc
     if not files:
         raise CorpusError(f"corpus folder {root} has no case files ({', '.join(SUPPORTED_SUFFIXES)})")
+    for path, size in sizes.items():
+        MAX_FILE.check(size, f"corpus file {path}")
+    MAX_CORPUS.check(sum(sizes.values()), f"corpus folder {root}")
     return files
 
 
-def parse_file(path: Path, source: str) -> list[Case]:
+def read_text(path: Path) -> str:
+    """A corpus file's text (UTF-8, a leading byte-order mark dropped); CorpusError when unreadable."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise CorpusError(f"{path}: not UTF-8 text") from exc
+        raise CorpusError(f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+    except OSError as exc:
+        raise CorpusError(f"cannot read {path}: {exc.strerror or exc}") from exc
+
+
+def parse_file(path: Path, source: str) -> list[Case]:
+    text = read_text(path)
+    if not text.strip():
+        warn(f"{source}: skipped, the file is empty")
+        return []
     suffix = path.suffix.lower()
-    if suffix in {".html", ".htm"}:
-        return parse_theme_html(text, source)
-    if suffix in {".md", ".markdown"}:
-        return [parse_markdown(text, source)]
-    if suffix == ".jsonl":
-        return parse_jsonl(text, source)
-    return parse_theme_text(text, source)
+    try:
+        if suffix in {".html", ".htm"}:
+            return parse_theme_html(text, source)
+        if suffix in {".md", ".markdown"}:
+            return [parse_markdown(text, source)]
+        if suffix == ".jsonl":
+            return parse_jsonl(text, source)
+        return parse_theme_text(text, source)
+    except RecursionError:
+        raise CorpusError(f"{source}: nested too deeply to read") from None
 
 
-def load_corpus(folder: str | Path) -> list[Case]:
-    """Every case in a corpus folder, in file order; ids made unique."""
+def load_corpus(folder: str | Path, warnings: list[str] | None = None) -> list[Case]:
+    """Every case in a corpus folder, in file order; ids made unique. What is skipped or dropped
+    (empty files, invalid e-mails, cut words) is logged and appended to ``warnings``."""
     root = Path(folder)
     cases: list[Case] = []
-    for path in corpus_files(root):
-        cases.extend(parse_file(path, path.relative_to(root).as_posix()))
+    with collecting_warnings(warnings):
+        for path in corpus_files(root):
+            cases.extend(parse_file(path, path.relative_to(root).as_posix()))
     if not cases:
         raise CorpusError(f"corpus folder {root} holds no cases")
+    MAX_TEXT.check(sum(len(c.text.encode("utf-8")) for c in cases), f"the case text in {root}")
     seen: Counter[str] = Counter()
     unique = []
     for case in cases:
@@ -439,5 +624,8 @@ def corpus_hash(folder: str | Path) -> str:
     digest = hashlib.sha256()
     for path in corpus_files(root):
         digest.update(path.relative_to(root).as_posix().encode() + b"\0")
-        digest.update(path.read_bytes() + b"\0")
+        try:
+            digest.update(path.read_bytes() + b"\0")
+        except OSError as exc:
+            raise CorpusError(f"cannot read {path}: {exc.strerror or exc}") from exc
     return digest.hexdigest()

@@ -17,7 +17,7 @@ from .fusion import RetrieverKind, evidence_fusion, rrf
 from .language import clean_query, detect_language, strip_contact_frame
 from .municipalities import MUNICIPALITIES, municipalities_in, municipalities_of_regions, normalize_municipality
 from .records import Case, Hit
-from .store import IndexData, IndexLoadError, build_index, load_index, read_manifest, staleness
+from .store import IndexData, IndexLoadError, build_index, load_index, read_manifest, recorded_corpus, staleness
 
 log = logging.getLogger(__name__)
 
@@ -89,15 +89,18 @@ class Retriever:
         is an error instead. A damaged index is never overwritten silently: it raises ValueError.
         """
         folder = Path(index) if index is not None else _default_path("ASSISTANT_INDEX", DEFAULT_INDEX)
-        manifest = read_manifest(folder)
-        corpus_dir = Path(corpus) if corpus is not None else None
-        if corpus_dir is None and manifest:
-            recorded = manifest.get("corpus", {})
-            for candidate in (recorded.get("path"), recorded.get("abspath")):
-                if candidate and Path(candidate).is_dir():
-                    corpus_dir = Path(candidate)
-                    break
-        if corpus_dir is None:
+        manifest = read_manifest(folder)  # IndexLoadError when damaged: never rebuilt silently
+        env_corpus = os.environ.get("ASSISTANT_CORPUS")
+        if corpus is not None:
+            corpus_dir = Path(corpus)
+        elif manifest is not None:
+            # the corpus it was built from, found relative to the index (never a same-named folder
+            # relative to wherever the program runs), or one the user configured
+            corpus_dir = recorded_corpus(manifest, folder) or (Path(env_corpus) if env_corpus else None)
+            if corpus_dir is None:
+                log.warning("the corpus index %s was built from (%s) is not there: using the index as it is",
+                            folder, manifest["corpus"].get("abspath") or manifest["corpus"].get("path"))
+        else:
             corpus_dir = _default_path("ASSISTANT_CORPUS", DEFAULT_CORPUS)
         if embedder is None:
             recorded_model = (manifest or {}).get("embedder", {})
@@ -107,20 +110,24 @@ class Retriever:
 
         if manifest is None:
             if not rebuild:
-                raise IndexLoadError(f"no index at {folder}: build one with `assistant build`")
+                raise IndexLoadError(f"no index at {folder} (no manifest.json): build one with `assistant build`")
             if not corpus_dir.is_dir():
                 raise CorpusError(f"no index at {folder} and no corpus folder at {corpus_dir} to build it from")
-            log.info("no index at %s: building it from %s", folder, corpus_dir)
+            log.warning("no index at %s: building it from %s", folder, corpus_dir)
             return cls.build(corpus_dir, folder, progress=progress, embedder=embedder, config=config)
 
-        reason = staleness(manifest, corpus_dir if corpus_dir.is_dir() else None, embedder)
+        usable_corpus = corpus_dir if corpus_dir is not None and corpus_dir.is_dir() else None
+        reason = staleness(manifest, usable_corpus, embedder)
         if reason:
             if not rebuild:
                 raise IndexLoadError(f"index {folder} is stale: {reason}; rebuild it with `assistant build`")
-            if not corpus_dir.is_dir():
-                raise CorpusError(f"index {folder} is stale ({reason}) and corpus {corpus_dir} is missing")
-            log.info("index %s is stale (%s): rebuilding", folder, reason)
-            return cls.build(corpus_dir, folder, progress=progress, embedder=embedder, config=config)
+            if usable_corpus is None:
+                raise CorpusError(f"index {folder} is stale ({reason}) and its corpus {corpus_dir} is missing")
+            log.warning("index %s is stale (%s): rebuilding it from %s", folder, reason, usable_corpus)
+            try:
+                return cls.build(usable_corpus, folder, progress=progress, embedder=embedder, config=config)
+            except IndexLoadError as exc:
+                raise IndexLoadError(f"index {folder} is stale ({reason}) and cannot be rebuilt: {exc}") from exc
         return cls(load_index(folder), embedder, folder, config)
 
     # ---- searching --------------------------------------------------------------------------

@@ -137,6 +137,23 @@ class SparseIndex:
             return np.zeros(n, dtype=np.float32)
         return np.asarray(self.bm25.get_scores_from_ids(ids), dtype=np.float32)
 
+    def check(self) -> str | None:
+        """What is wrong with the loaded BM25 arrays (ids out of range, broken offsets), or None."""
+        scores = self.bm25.scores
+        data, indices, indptr = scores["data"], scores["indices"], scores["indptr"]
+        n = int(scores["num_docs"])
+        if not (indptr.ndim == data.ndim == indices.ndim == 1 and len(indptr) >= 1 and len(data) == len(indices)):
+            return "arrays have the wrong shape"
+        if indptr[0] != 0 or indptr[-1] != len(indices) or (len(indptr) > 1 and (np.diff(indptr) < 0).any()):
+            return "offsets (indptr) are broken"
+        if indices.size and (indices.min() < 0 or indices.max() >= n):
+            return "document ids are out of range"
+        if not np.isfinite(data).all():
+            return "scores are not finite"
+        if any(not 0 <= i < len(indptr) for i in self.bm25.vocab_dict.values()):
+            return "vocabulary does not match the score arrays"
+        return None
+
     def query_terms(self, query: str) -> list[str]:
         """The query's stemmed terms that occur in the index."""
         return [t for t in self.tokenizer(query) if t in self.bm25.vocab_dict]

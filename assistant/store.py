@@ -12,16 +12,23 @@
       latent_ids.npy    int32 (passages x top_k): each passage's strongest latent terms (when the
       latent_weights.npy  model has a sparse head, see embedding.Embedder.latent), weights float32
 
-Nothing is pickled. A build writes a sibling temp folder and renames it into place.
+Nothing is pickled. A build writes a sibling temp folder and renames it into place, holding a lock
+on the parent folder so that concurrent builds of one index take turns. The manifest records every
+file's size and SHA-256; loading checks them (for large indexes, see VERIFY_ON_LOAD_BYTES, the
+vector files are only size-checked on load and fully by ``verify_index`` / ``assistant verify``),
+and a build checks them before it reuses any stored vector.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
+import logging
 import os
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -35,14 +42,26 @@ from .embedding import Embedder
 from .records import Case, Contact, Document, Passage, Section
 from .sparse import SparseIndex
 
-FORMAT_VERSION = 1
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 2  # 2: per-file SHA-256 in the manifest, corpus path relative to the index
 # bump when parsing, chunking or tokenising changes what is indexed: old indexes then rebuild
 PIPELINE_VERSION = 9
 REQUIRED = ("manifest.json", "cases.json", "passages.jsonl", "embeddings.npy", "sentences.npy", "sentences.json",
             "dense.faiss", "bm25")
 LATENT_FILES = ("latent_ids.npy", "latent_weights.npy")
+INDEX_NAMES = frozenset(REQUIRED + LATENT_FILES)
 EMBED_BATCH = 64
 LATENT_TOP_K = 64  # latent terms kept per passage (64 / 128 / 256 compared on the tuning half)
+
+MANIFEST_MAX_BYTES = 1 << 20  # a manifest is a few KB; anything near this is not one
+# Indexes up to this size have every file's checksum verified on each load (~0.3 s a 100 MB on this
+# machine); beyond it, files over LARGE_FILE_BYTES are size-checked on load and fully checked by
+# `assistant verify` and before a build reuses their vectors.
+VERIFY_ON_LOAD_BYTES = 256 << 20
+LARGE_FILE_BYTES = 64 << 20
+MANIFEST_KEYS = {"format_version": int, "pipeline_version": int, "embedder": dict, "corpus": dict,
+                 "passages": int, "files": dict}
 
 Progress = Callable[[int, int], None]
 
@@ -84,21 +103,88 @@ def case_from_json(row: dict) -> Case:
 
 
 def read_manifest(folder: Path) -> dict | None:
+    """The index's manifest, None when the folder has none; IndexLoadError when it is unreadable or not
+    a manifest (a damaged index is never taken for a missing one, so it is never silently rebuilt)."""
+    folder = Path(folder)
     path = folder / "manifest.json"
     if not path.exists():
+        if folder.is_dir() and any(p.name in INDEX_NAMES for p in folder.iterdir()):
+            raise IndexLoadError(f"index {folder} is damaged: manifest.json is missing (deleted?) while its other "
+                                 f"files are there; rebuild it with `assistant build --index {folder}`")
         return None
+    rebuild = f"rebuild it with `assistant build --index {folder}`"
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise IndexLoadError(f"index {folder} is damaged: manifest.json is not valid JSON ({exc}); "
-                          f"rebuild it with `assistant build --index {folder}`") from exc
+        if path.stat().st_size > MANIFEST_MAX_BYTES:
+            raise IndexLoadError(f"index {folder} is damaged: manifest.json is {path.stat().st_size} bytes, "
+                                 f"far too large for a manifest; {rebuild}")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise IndexLoadError(f"cannot read {path}: {exc.strerror or exc} (check its permissions)") from exc
+    try:
+        manifest = json.loads(raw.decode("utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+        detail = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)[:120]
+        raise IndexLoadError(f"index {folder} is damaged: manifest.json is not valid JSON ({detail}); "
+                             f"{rebuild}") from None
     if not isinstance(manifest, dict):
-        raise IndexLoadError(f"index {folder} is damaged: manifest.json is not an object")
-    for key in ("embedder", "corpus", "files"):
-        if not isinstance(manifest.get(key, {}), dict):
-            raise IndexLoadError(f"index {folder} is damaged: manifest.json has no valid {key!r} record; "
-                                 f"rebuild it with `assistant build --index {folder}`")
+        raise IndexLoadError(f"index {folder} is damaged: manifest.json is not an object; {rebuild}")
+    version = manifest.get("format_version")
+    if isinstance(version, int) and not isinstance(version, bool) and version != FORMAT_VERSION:
+        return manifest  # another format: stale (load_index and staleness say so), not damaged
+    for key, kind in MANIFEST_KEYS.items():
+        value = manifest.get(key)
+        if not isinstance(value, kind) or isinstance(value, bool):
+            raise IndexLoadError(f"index {folder} is damaged: manifest.json has no valid {key!r} record; {rebuild}")
+    for name, record in manifest["files"].items():
+        if not (isinstance(record, dict) and isinstance(record.get("bytes"), int)
+                and isinstance(record.get("sha256"), str)) or "/" in name.replace("bm25/", "", 1) or ".." in name:
+            raise IndexLoadError(f"index {folder} is damaged: manifest.json has no valid 'files' record ({name!r}); "
+                                 f"{rebuild}")
     return manifest
+
+
+def file_sha256(path: Path) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def index_files(folder: Path) -> list[str]:
+    """The data files of a written index folder (bm25/ files included), as manifest names."""
+    names = [p.name for p in folder.iterdir() if p.is_file() and p.name != "manifest.json" and not _kept(p)]
+    if (folder / "bm25").is_dir():
+        names += [f"bm25/{p.name}" for p in (folder / "bm25").iterdir() if p.is_file()]
+    return sorted(names)
+
+
+def check_files(folder: Path, manifest: dict, names: list[str] | None = None, full: bool = True) -> list[str]:
+    """Compare index files with the manifest's sizes and checksums; IndexLoadError naming the first
+    file that differs. ``full=False`` hashes only files up to LARGE_FILE_BYTES. Returns the files
+    whose checksum was verified."""
+    records = manifest["files"]
+    rebuild = f"rebuild it with `assistant build --index {folder}`"
+    verified = []
+    for name in names if names is not None else sorted(records):
+        record = records.get(name)
+        path = folder / name
+        if record is None:
+            raise IndexLoadError(f"index {folder} is damaged: the manifest has no checksum for {name}; {rebuild}")
+        try:
+            size = path.stat().st_size
+        except FileNotFoundError:
+            raise IndexLoadError(f"index {folder} is damaged: {name} is missing; {rebuild}") from None
+        if size != record["bytes"]:
+            raise IndexLoadError(f"index {folder} is damaged: {name} has {size} bytes, the manifest says "
+                                 f"{record['bytes']} (truncated?); {rebuild}")
+        if full or size <= LARGE_FILE_BYTES:
+            try:
+                digest = file_sha256(path)
+            except OSError as exc:
+                raise IndexLoadError(f"index {folder}: cannot read {name}: {exc.strerror or exc}") from exc
+            if digest != record["sha256"]:
+                raise IndexLoadError(f"index {folder} is damaged: {name} does not match its checksum in the "
+                                     f"manifest (changed since the build); {rebuild}")
+            verified.append(name)
+    return verified
 
 
 def embedder_record(embedder: Embedder) -> dict:
@@ -106,17 +192,37 @@ def embedder_record(embedder: Embedder) -> dict:
             "dim": embedder.dim}
 
 
-def _cached_vectors(folder: Path, fingerprint: str) -> dict[str, np.ndarray]:
-    """Text key -> vector from an existing index built by the same model (the embedding cache)."""
+def _reusable(folder: Path, names: tuple[str, ...], warnings: list[str]) -> dict | None:
+    """The manifest of an existing index whose files ``names`` are intact (checksums), else None; a
+    damaged one is reported in ``warnings``, so its vectors are embedded again, never reused."""
     try:
         manifest = read_manifest(folder)
-        if not manifest or manifest.get("embedder", {}).get("fingerprint") != fingerprint:
-            return {}
+        if manifest is not None:
+            check_files(folder, manifest, list(names))
+        return manifest
+    except IndexLoadError as exc:
+        message = f"not reusing the stored vectors: {exc}"
+        if message not in warnings:
+            warnings.append(message)
+            log.warning("%s", message)
+        return None
+
+
+def _finite(array: np.ndarray) -> bool:
+    return bool(np.isfinite(array).all())
+
+
+def _cached_vectors(folder: Path, fingerprint: str, warnings: list[str]) -> dict[str, np.ndarray]:
+    """Text key -> vector from an existing, intact index built by the same model (the embedding cache)."""
+    manifest = _reusable(folder, ("passages.jsonl", "embeddings.npy", "sentences.json", "sentences.npy"), warnings)
+    if not manifest or manifest["embedder"].get("fingerprint") != fingerprint:
+        return {}
+    try:
         rows = [json.loads(line) for line in (folder / "passages.jsonl").read_text("utf-8").splitlines()]
         keys = [r["key"] for r in rows]
-        vectors = np.load(folder / "embeddings.npy", mmap_mode="r")
+        vectors = np.load(folder / "embeddings.npy", mmap_mode="r", allow_pickle=False)
         sentences = json.loads((folder / "sentences.json").read_text("utf-8"))
-        sentence_vectors = np.load(folder / "sentences.npy", mmap_mode="r")
+        sentence_vectors = np.load(folder / "sentences.npy", mmap_mode="r", allow_pickle=False)
         if len(vectors) != len(keys) or len(sentence_vectors) != len(sentences["keys"]):
             return {}
         cache = {key: vectors[i] for i, key in enumerate(keys)}
@@ -126,18 +232,18 @@ def _cached_vectors(folder: Path, fingerprint: str) -> dict[str, np.ndarray]:
         return {}
 
 
-def _cached_latent(folder: Path, fingerprint: str | None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Text key -> (ids, weights) from an existing index with the same latent-term head."""
+def _cached_latent(folder: Path, fingerprint: str | None, warnings: list[str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Text key -> (ids, weights) from an existing, intact index with the same latent-term head."""
     if fingerprint is None:
         return {}
+    manifest = _reusable(folder, ("passages.jsonl",) + LATENT_FILES, warnings)
+    latent = (manifest or {}).get("latent") or {}
+    if latent.get("fingerprint") != fingerprint or latent.get("top_k") != LATENT_TOP_K:
+        return {}
     try:
-        manifest = read_manifest(folder)
-        if not manifest or (manifest.get("latent") or {}).get("fingerprint") != fingerprint \
-                or (manifest.get("latent") or {}).get("top_k") != LATENT_TOP_K:
-            return {}
         keys = [json.loads(line)["key"] for line in (folder / "passages.jsonl").read_text("utf-8").splitlines()]
-        ids = np.load(folder / LATENT_FILES[0], mmap_mode="r")
-        weights = np.load(folder / LATENT_FILES[1], mmap_mode="r")
+        ids = np.load(folder / LATENT_FILES[0], mmap_mode="r", allow_pickle=False)
+        weights = np.load(folder / LATENT_FILES[1], mmap_mode="r", allow_pickle=False)
         if not len(ids) == len(weights) == len(keys):
             return {}
         return {key: (ids[i], weights[i]) for i, key in enumerate(keys)}
@@ -201,14 +307,72 @@ def _embed_all(texts: list[str], embedder: Embedder, cache: dict[str, np.ndarray
     return vectors, embedded
 
 
+@contextlib.contextmanager
+def index_lock(index_dir: Path) -> Iterator[None]:
+    """Hold an exclusive lock while the index at ``index_dir`` is built: concurrent builds (threads or
+    processes) take turns instead of tearing each other's files. The lock is on the parent folder
+    itself (flock), so nothing is left behind; where flock is missing (Windows) builds do not lock."""
+    parent = index_dir.absolute().parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise IndexLoadError(f"cannot create the folder for the index {index_dir}: {exc.strerror or exc}") from exc
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield
+        return
+    fd = os.open(parent, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log.warning("another build of an index in %s is running: waiting for it to finish", parent)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def corpus_record(corpus_dir: Path, index_dir: Path, digest: str) -> dict:
+    """Where the corpus is, relative to the index folder (so the pair can move together) and absolute."""
+    absolute = corpus_dir.resolve()
+    try:
+        relative = os.path.relpath(absolute, index_dir.absolute())
+    except ValueError:  # another drive (Windows)
+        relative = str(absolute)
+    return {"path": Path(relative).as_posix(), "abspath": str(absolute), "hash": digest}
+
+
+def recorded_corpus(manifest: dict, index_dir: Path) -> Path | None:
+    """The corpus folder an index was built from: its path relative to the index folder, else its
+    absolute path; None when neither exists (never a folder of the same name elsewhere)."""
+    recorded = manifest.get("corpus", {})
+    candidates = []
+    if isinstance(recorded.get("path"), str) and recorded["path"]:
+        candidates.append(index_dir / recorded["path"])
+    if isinstance(recorded.get("abspath"), str) and recorded["abspath"]:
+        candidates.append(Path(recorded["abspath"]))
+    return next((c for c in candidates if c.is_dir()), None)
+
+
 def build_index(corpus_dir: str | Path, index_dir: str | Path, embedder: Embedder,
                 progress: Progress | None = None) -> IndexData:
-    """Parse, chunk, embed (reusing cached vectors) and write the index atomically."""
+    """Parse, chunk, embed (reusing intact cached vectors) and write the index atomically, one build
+    of an index at a time. ``manifest["warnings"]`` lists what the build skipped or dropped."""
     corpus_dir, index_dir = Path(corpus_dir), Path(index_dir)
     check_index_target(index_dir)
+    if index_dir.absolute().parent.exists():
+        _writable(index_dir)  # before the embedding, not after it
+    with index_lock(index_dir):
+        return _build(corpus_dir, index_dir, embedder, progress)
+
+
+def _build(corpus_dir: Path, index_dir: Path, embedder: Embedder, progress: Progress | None) -> IndexData:
     started = time.perf_counter()
+    warnings: list[str] = []
     digest = corpus_hash(corpus_dir)
-    cases = load_corpus(corpus_dir)
+    cases = load_corpus(corpus_dir, warnings)
     by_id = {c.id: c for c in cases}
     passages = chunk_cases(cases)
     if not passages:
@@ -216,7 +380,7 @@ def build_index(corpus_dir: str | Path, index_dir: str | Path, embedder: Embedde
     texts = [p.indexed_text(by_id[p.case_id]) for p in passages]
 
     record = embedder_record(embedder)
-    cache = _cached_vectors(index_dir, record["fingerprint"])
+    cache = _cached_vectors(index_dir, record["fingerprint"], warnings)
     sentences = [(row, text) for row, p in enumerate(passages) for text in sentence_texts(p, by_id[p.case_id])]
     sentence_rows = np.array([row for row, _ in sentences], dtype=np.int64)
     latent_fingerprint = embedder.latent_fingerprint if embedder.latent_features else None
@@ -229,9 +393,15 @@ def build_index(corpus_dir: str | Path, index_dir: str | Path, embedder: Embedde
     latent_record = None
     if latent_fingerprint:
         latent_ids, latent_weights, encoded = _latent_all(
-            texts, embedder, _cached_latent(index_dir, latent_fingerprint), progress, len(texts) + len(sentences), total)
+            texts, embedder, _cached_latent(index_dir, latent_fingerprint, warnings), progress,
+            len(texts) + len(sentences), total)
         latent_record = {"fingerprint": latent_fingerprint, "features": embedder.latent_features,
                          "top_k": LATENT_TOP_K, "encoded": encoded, "reused": len(texts) - encoded}
+    for name, array in (("passage vectors", vectors), ("sentence vectors", sentence_vectors),
+                        ("latent-term weights", latent_weights)):
+        if array is not None and not _finite(array):
+            raise ValueError(f"the model {embedder.name!r} produced non-finite {name} (NaN or inf); "
+                             f"the index was not written")
     dense = DenseIndex.build(np.vstack([vectors, sentence_vectors]))
     sparse = SparseIndex.build(texts)
 
@@ -240,7 +410,7 @@ def build_index(corpus_dir: str | Path, index_dir: str | Path, embedder: Embedde
         "assistant_version": __version__,
         "pipeline_version": PIPELINE_VERSION,
         "embedder": record,
-        "corpus": {"path": str(corpus_dir), "abspath": str(corpus_dir.resolve()), "hash": digest},
+        "corpus": corpus_record(corpus_dir, index_dir, digest),
         "cases": len(cases),
         "passages": len(passages),
         "sentence_vectors": len(sentences),
@@ -249,6 +419,7 @@ def build_index(corpus_dir: str | Path, index_dir: str | Path, embedder: Embedde
         "dense_index": dense.index_type,
         "dense_params": dense.params,
         "latent": latent_record,
+        "warnings": warnings,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "build_seconds": None,
     }
@@ -270,27 +441,39 @@ def check_index_target(index_dir: Path) -> None:
         return
     if not index_dir.is_dir():
         raise IndexLoadError(f"cannot write the index to {index_dir}: it is a file, not a folder")
-    if not (index_dir / "manifest.json").exists() and any(not _kept(p) for p in index_dir.iterdir()):
+    if not (index_dir / "manifest.json").exists() and any(not _kept(p) and p.name not in INDEX_NAMES
+                                                           for p in index_dir.iterdir()):
         raise IndexLoadError(f"refusing to write the index into {index_dir}: the folder exists and is not an "
                              f"index (no manifest.json); choose a new or empty folder")
 
 
 def _remove_abandoned(index_dir: Path) -> None:
-    """Temp folders left by builds that were killed (their process is gone)."""
-    for leftover in index_dir.parent.glob(f".{index_dir.name}.tmp-*"):
-        try:
-            pid = int(leftover.name.rsplit(".tmp-", 1)[1].split("-")[0])
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            shutil.rmtree(leftover, ignore_errors=True)
-        except (ValueError, IndexError, PermissionError):
-            continue
+    """Temp and old folders left by builds that were killed (their process is gone)."""
+    for pattern in (f".{index_dir.name}.tmp-*", f".{index_dir.name}.old-*"):
+        for leftover in index_dir.parent.glob(pattern):
+            try:
+                pid = int(leftover.name.rsplit("-", 2)[-2])
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                shutil.rmtree(leftover, ignore_errors=True)
+            except (ValueError, IndexError, PermissionError):
+                continue
+
+
+def _writable(index_dir: Path) -> None:
+    """IndexLoadError unless the index's folder and its parent can be written (a rebuild replaces both)."""
+    parent = index_dir.absolute().parent
+    for folder in ([parent, index_dir] if index_dir.exists() else [parent]):
+        if not os.access(folder, os.W_OK):
+            raise IndexLoadError(f"cannot write the index {index_dir}: {folder} is read-only; build it where you "
+                                 f"can write (`assistant build --index OTHER_FOLDER`) or make the folder writable")
 
 
 def write_index(data: IndexData, index_dir: Path) -> None:
     index_dir = Path(index_dir)
     check_index_target(index_dir)
     index_dir.parent.mkdir(parents=True, exist_ok=True)
+    _writable(index_dir)
     _remove_abandoned(index_dir)
     tmp = index_dir.parent / f".{index_dir.name}.tmp-{os.getpid()}-{time.monotonic_ns()}"
     old = index_dir.parent / f".{index_dir.name}.old-{os.getpid()}-{time.monotonic_ns()}"
@@ -307,12 +490,11 @@ def write_index(data: IndexData, index_dir: Path) -> None:
                                                         "keys": data.sentence_keys}), encoding="utf-8")
         data.dense.save(tmp / "dense.faiss")
         data.sparse.save(tmp / "bm25")
-        files = ["cases.json", "passages.jsonl", "embeddings.npy", "sentences.npy", "sentences.json", "dense.faiss"]
         if data.latent_ids is not None:
             np.save(tmp / LATENT_FILES[0], data.latent_ids)
             np.save(tmp / LATENT_FILES[1], data.latent_weights)
-            files += LATENT_FILES
-        data.manifest["files"] = {name: (tmp / name).stat().st_size for name in files}
+        data.manifest["files"] = {name: {"bytes": (tmp / name).stat().st_size, "sha256": file_sha256(tmp / name)}
+                                  for name in index_files(tmp)}
         # the manifest is written last: a folder without one is never taken for a finished index
         (tmp / "manifest.json").write_text(json.dumps(data.manifest, indent=2, ensure_ascii=False), encoding="utf-8")
         moved = False
@@ -328,29 +510,44 @@ def write_index(data: IndexData, index_dir: Path) -> None:
             if moved:  # put the old index back rather than deleting it below
                 os.replace(old, index_dir)
             raise
+    except PermissionError as exc:
+        raise IndexLoadError(f"cannot write the index {index_dir}: {exc.strerror or exc} ({exc.filename}); "
+                             f"build it where you can write (`assistant build --index OTHER_FOLDER`)") from exc
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-        shutil.rmtree(old, ignore_errors=True)
+        if old.exists() and index_dir.exists():
+            shutil.rmtree(old, ignore_errors=True)
+            if old.exists():
+                log.warning("the previous index was replaced but could not be removed: delete %s by hand", old)
+        elif old.exists():
+            log.error("the index could not be put back in place: it is at %s", old)
 
 
-def load_index(index_dir: str | Path) -> IndexData:
-    """Read an index folder; a missing or damaged file is an IndexLoadError naming it."""
+def load_index(index_dir: str | Path, verify: str = "auto") -> IndexData:
+    """Read an index folder; a missing, damaged or changed file is an IndexLoadError naming it.
+
+    ``verify``: "auto" checks every file's SHA-256 for indexes up to VERIFY_ON_LOAD_BYTES (larger
+    ones: files over LARGE_FILE_BYTES by size only), "full" always checks all.
+    """
     folder = Path(index_dir)
     manifest = read_manifest(folder)
     if manifest is None:
-        raise IndexLoadError(f"no index at {folder} (manifest.json missing): build one with `assistant build`")
+        raise IndexLoadError(f"no index at {folder} (no manifest.json): build one with `assistant build`")
     if manifest.get("format_version") != FORMAT_VERSION:
         raise StaleIndexError(f"index {folder} has format {manifest.get('format_version')!r}, "
                               f"this version reads {FORMAT_VERSION}: rebuild it")
     has_latent = bool(manifest.get("latent"))
+    rebuild = f"rebuild it with `assistant build --index {folder}`"
     for name in REQUIRED + (LATENT_FILES if has_latent else ()):
         if not (folder / name).exists():
-            raise IndexLoadError(f"index {folder} is damaged: {name} is missing; rebuild it with `assistant build`")
-    for name, size in manifest.get("files", {}).items():
-        actual = (folder / name).stat().st_size
-        if actual != size:
-            raise IndexLoadError(f"index {folder} is damaged: {name} has {actual} bytes, the manifest says {size} "
-                              f"(truncated?); rebuild it with `assistant build`")
+            raise IndexLoadError(f"index {folder} is damaged: {name} is missing; {rebuild}")
+    present = index_files(folder)
+    unlisted = [name for name in present if name not in manifest["files"]]
+    if unlisted:
+        raise IndexLoadError(f"index {folder} is damaged: {unlisted[0]} is not in the manifest; {rebuild}")
+    total = sum(r["bytes"] for r in manifest["files"].values())
+    full = verify == "full" or total <= VERIFY_ON_LOAD_BYTES
+    verified = set(check_files(folder, manifest, full=full))
     current = "manifest.json"
     try:
         current = "cases.json"
@@ -377,20 +574,35 @@ def load_index(index_dir: str | Path) -> IndexData:
             latent_weights = np.load(folder / current, allow_pickle=False, mmap_mode="r")
     except Exception as exc:  # noqa: BLE001 - any failure to read a file means a damaged index
         raise IndexLoadError(f"index {folder} is damaged: cannot read {current} ({type(exc).__name__}: "
-                          f"{str(exc)[:160]}); rebuild it with `assistant build`") from exc
+                             f"{str(exc)[:160]}); {rebuild}") from exc
     n = len(passages)
     if not (len(vectors) == n == int(sparse.bm25.scores["num_docs"]) == manifest.get("passages")
             and len(sentence_vectors) == len(sentence_rows) == len(sentences["keys"])
-            and len(dense) == n + len(sentence_vectors) and (sentence_rows.size == 0 or sentence_rows.max() < n)
+            and len(dense) == n + len(sentence_vectors)
+            and (sentence_rows.size == 0 or (sentence_rows.min() >= 0 and sentence_rows.max() < n))
             and (not has_latent or latent_ids.shape == latent_weights.shape and len(latent_ids) == n)):
-        raise IndexLoadError(f"index {folder} is damaged: its files disagree on the passage count; rebuild it")
+        raise IndexLoadError(f"index {folder} is damaged: its files disagree on the passage count; {rebuild}")
     known = {c.id for c in cases}
     if any(p.case_id not in known for p in passages):
-        raise IndexLoadError(f"index {folder} is damaged: passages refer to unknown cases; rebuild it")
+        raise IndexLoadError(f"index {folder} is damaged: passages refer to unknown cases; {rebuild}")
     if has_latent and latent_ids.size and (latent_ids.min() < 0 or latent_ids.max() >= manifest["latent"]["features"]):
-        raise IndexLoadError(f"index {folder} is damaged: {LATENT_FILES[0]} holds out-of-range ids; rebuild it")
+        raise IndexLoadError(f"index {folder} is damaged: {LATENT_FILES[0]} holds out-of-range ids; {rebuild}")
+    problem = sparse.check()
+    if problem:
+        raise IndexLoadError(f"index {folder} is damaged: bm25 {problem}; {rebuild}")
+    # checksummed files are as built, and the build refuses non-finite vectors; a scan costs as much as
+    # the checksum, so it is done with it (a manifest edited to match changed files is caught too)
+    for name, array in (("embeddings.npy", vectors), ("sentences.npy", sentence_vectors),
+                        (LATENT_FILES[1], latent_weights)):
+        if array is not None and name in verified and not _finite(array):
+            raise IndexLoadError(f"index {folder} is damaged: {name} holds non-finite values (NaN); {rebuild}")
     return IndexData(cases, passages, vectors, sentence_vectors, sentence_rows, list(sentences["keys"]),
                      dense, sparse, manifest, latent_ids, latent_weights)
+
+
+def verify_index(index_dir: str | Path) -> IndexData:
+    """Load an index checking every file's checksum whatever its size (`assistant verify`)."""
+    return load_index(index_dir, verify="full")
 
 
 def _passage(row: dict) -> Passage:
@@ -405,6 +617,8 @@ def indexed_texts(data: IndexData) -> list[str]:
 
 def staleness(manifest: dict, corpus_dir: Path | None, embedder: Embedder | None) -> str | None:
     """Why an index no longer matches its corpus or embedder, or None when it does."""
+    if manifest.get("format_version") != FORMAT_VERSION:
+        return f"the index format changed (version {manifest.get('format_version')!r}, now {FORMAT_VERSION})"
     if manifest.get("pipeline_version") != PIPELINE_VERSION:
         return "the indexing pipeline changed since the index was built"
     if corpus_dir is not None:

@@ -63,7 +63,7 @@ def test_build_writes_the_index_and_reports_it(cli_index):
     manifest = json.loads((cli_index / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["cases"] == 6
     assert manifest["embedder"]["name"] == "fake"
-    result = run("build", "--corpus", manifest["corpus"]["path"], "--index", str(cli_index))
+    result = run("build", "--corpus", manifest["corpus"]["abspath"], "--index", str(cli_index))
     assert result.exit_code == 0, result.output
     n, vectors = manifest["passages"], manifest["embedded"]
     assert f"Indexed 6 cases, {n} passages into {cli_index}/ with fake (0 embedded, {vectors} reused)" in result.output

@@ -115,11 +115,11 @@ def test_latent_head_change_makes_the_index_stale(latent_index):
     (lambda index: (index / LATENT_FILES[0]).unlink(), "latent_ids.npy is missing"),
     (lambda index: (index / LATENT_FILES[1]).write_bytes(b"garbage"), "latent_weights.npy"),
     (lambda index: np.save(index / LATENT_FILES[0], np.full_like(np.load(index / LATENT_FILES[0]), 99999)),
-     "out-of-range"),
+     "latent_ids.npy does not match its checksum"),
 ])
 def test_damaged_latent_files_are_a_clear_error(latent_index, damage, message):
     _, index, _, _ = latent_index
-    damage(index)  # (the out-of-range file has the same size, so only the id check can catch it)
+    damage(index)  # (the out-of-range file has the same size: its checksum catches it)
     with pytest.raises(IndexLoadError, match=message):
         load_index(index)
 

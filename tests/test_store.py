@@ -79,7 +79,9 @@ def test_index_folder_holds_plain_files_and_a_manifest(built, corpus_copy):
     assert {"manifest.json", "cases.json", "passages.jsonl", "embeddings.npy", "dense.faiss", "bm25"} <= set(REQUIRED)
     assert not any(p.suffix in {".pkl", ".pickle"} for p in index.rglob("*"))
     manifest = json.loads((index / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["format_version"] == FORMAT_VERSION == 1
+    assert manifest["format_version"] == FORMAT_VERSION == 2
+    assert set(manifest["files"]) >= {"cases.json", "embeddings.npy", "bm25/vocabulary.json"}
+    assert all(set(r) == {"bytes", "sha256"} for r in manifest["files"].values())
     assert manifest["embedder"] == {"kind": "fake", "name": "fake", "fingerprint": "fake-fake-256", "dim": 256}
     assert manifest["corpus"]["hash"] == corpus_hash(corpus_copy)
     assert manifest["cases"] == 6
@@ -347,16 +349,16 @@ def _bm25_garbage(index: Path) -> None:
 
 @pytest.mark.parametrize("damage, message", [
     (_truncate_embeddings, r"embeddings\.npy has \d+ bytes, the manifest says \d+"),
-    (_truncate_embeddings_without_size_record, r"cannot read embeddings\.npy"),
-    (_garbage_dense_same_size, r"cannot read dense\.faiss"),
+    (_truncate_embeddings_without_size_record, r"manifest\.json has no valid 'files' record"),
+    (_garbage_dense_same_size, r"dense\.faiss does not match its checksum"),
     (_garbage_dense_short, r"dense\.faiss has \d+ bytes"),
     (_invalid_manifest, r"manifest\.json is not valid JSON"),
     (_manifest_not_an_object, r"manifest\.json is not an object"),
     (_manifest_with_wrong_shape, r"manifest\.json has no valid 'files' record"),
     (_delete_bm25, r"bm25 is missing"),
     (_delete_passages, r"passages\.jsonl is missing"),
-    (_cases_garbage_same_size, r"cannot read cases\.json"),
-    (_bm25_garbage, r"cannot read bm25"),
+    (_cases_garbage_same_size, r"cases\.json does not match its checksum"),
+    (_bm25_garbage, r"bm25/\S+ has \d+ bytes"),
 ])
 def test_damaged_index_is_a_clear_error_and_is_not_overwritten(built, damage, message):
     index, _, _ = built
