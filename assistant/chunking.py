@@ -24,7 +24,23 @@ def _split_long(text: str, limit: int = LONG) -> list[str]:
             current = f"{current} {sentence}".strip()
     if current:
         pieces.append(current)
-    return pieces
+    # a run with no sentence end (a list flattened into one line, a table) is cut between words
+    return [part for piece in pieces for part in _cut_words(piece, limit)]
+
+
+def _cut_words(text: str, limit: int) -> list[str]:
+    if len(text) <= limit:
+        return [text]
+    parts, current = [], ""
+    for word in text.split(" "):
+        if current and len(current) + len(word) + 1 > limit * 0.6:
+            parts.append(current)
+            current = word
+        else:
+            current = f"{current} {word}".strip()
+    if current:
+        parts.append(current)
+    return parts
 
 
 def passage_id(case: Case, heading: str | None, text: str) -> str:

@@ -22,11 +22,12 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, replace
+from urllib.parse import quote
 
 import numpy as np
 
 from .chunking import split_sentences
-from .language import clean_query, detect_language
+from .language import EmptyQueryError, clean_query, detect_language
 from .municipalities import municipalities_in
 from .records import Case, Hit, Reply
 from .retriever import Retriever
@@ -46,6 +47,18 @@ it there that this they them those their its what who where how which can could 
 i me we you is are was the a an and but so also more about tell please thanks contact person
 email e-mail mail address phone number name responsible behind reach call
 """.split())
+_NO_TOPIC = {
+    "da": "Spørgsmålet mangler et emne: hvilken case eller kommune mener du? Spørg fx «Hvem kan jeg kontakte om "
+          "genbrug i skolerne?», eller nævn kommunen.",
+    "en": "The question needs a topic: which case or municipality do you mean? Ask e.g. \"Who can I contact about "
+          "recycling in schools?\", or name the municipality.",
+}
+_FILTERED = {
+    "da": "Svaret er begrænset til {only}, men spørgsmålet handler om {named}.",
+    "en": "Answers are limited to {only}, but the question is about {named}.",
+}
+MAX_HISTORY = 1000  # earlier messages accepted in one call (the last HISTORY_TURNS are read)
+HISTORY_TURNS = 8
 _NOT_FOUND = {
     "da": "Jeg fandt ikke noget i casene, der besvarer spørgsmålet.",
     "en": "I found nothing in the cases that answers this question.",
@@ -60,9 +73,19 @@ _TEXTS = {
 }
 
 
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]{}()#+|~$!:@<>])")
+_MD_LINE_START = re.compile(r"^(\s*)(?:([-=])|(\d+)([.)]))", re.MULTILINE)
+_SAFE_EMAIL = re.compile(r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
 def _e(text: str | None) -> str:
-    """Escape for Markdown rendered as HTML: the corpus and the user may contain markup."""
-    return html.escape(text or "", quote=False).replace("*", "\\*").replace("_", "\\_")
+    """Corpus text as Markdown that shows literally: HTML escaped, every Markdown character
+    backslash-escaped (no links, images, emphasis, autolinked URLs or e-mails), no list starts."""
+    escaped = _MD_SPECIAL.sub(r"\\\1", html.escape(text or "", quote=False))
+    escaped = re.sub(r"(?i)\b(www)\.", r"\1\\.", escaped)
+    escaped = _MD_LINE_START.sub(lambda m: m.group(1) + ("\\" + m.group(2) if m.group(2)
+                                                         else m.group(3) + "\\" + m.group(4)), escaped)
+    return escaped.replace("\n", " ")
 
 
 @dataclass
@@ -72,6 +95,7 @@ class Turn:
     contact: bool
     focus: Case | None
     topic: str  # the text retrieval uses for this turn (the topic message + follow-up)
+    reason: str | None = None  # why nothing is answered: "no_topic", "filtered" (else not found)
 
 
 def is_contact_question(text: str) -> bool:
@@ -96,9 +120,14 @@ _ASKS_MUNICIPALITY = re.compile(
     r"librar\w*)\b", re.IGNORECASE)
 
 
+def topic_words(text: str) -> list[str]:
+    """The words of a message that name a topic: not pronouns, question, contact or function words."""
+    return [w for w in words(text) if w not in _FOLLOW_WORDS and len(w) > 2]
+
+
 def is_follow_up(text: str) -> bool:
     """Whether a message continues the case in focus rather than starting a topic of its own."""
-    content = [w for w in words(text) if w not in _FOLLOW_WORDS and len(w) > 2]
+    content = topic_words(text)
     if len(content) <= 1 and len(text) < 120:
         return True
     return refers_back(text) and not _ASKS_MUNICIPALITY.search(text)
@@ -119,10 +148,8 @@ class Assistant:
     MIN_DENSE = {"da": 0.827, "en": 0.78}
 
     def __init__(self, retriever: Retriever, k: int = 5, min_dense: dict[str, float] | None = None) -> None:
-        if isinstance(k, bool) or not isinstance(k, int) or k <= 0:
-            raise ValueError(f"k must be a whole number of at least 1, not {k!r}")
         self.retriever = retriever
-        self.k = k
+        self.k = _check_k(k)
         self.min_dense = dict(self.MIN_DENSE if min_dense is None else min_dense)
         self._only: str | None = None  # a per-call municipality filter (set on a copy in ask)
 
@@ -133,6 +160,10 @@ class Assistant:
         return [m for m in named if m in known], [m for m in named if m not in known]
 
     def _search(self, text: str, k: int | None = None, municipality: str | None = None) -> list[Hit]:
+        """Hits for ``text``; under a per-call filter never from another municipality (asking for
+        another one gives no hits)."""
+        if self._only and municipality and municipality != self._only:
+            return []
         return self.retriever.search(text, k=k or self.k, municipality=municipality or self._only)
 
     def _turn(self, message: str, previous: Turn | None) -> tuple[Turn, list[Hit], bool]:
@@ -140,10 +171,16 @@ class Assistant:
         language = detect_language(message, default=previous.language if previous else "da")
         contact = is_contact_question(message)
         in_corpus, elsewhere = self._corpus_municipalities(message)
+        if previous is not None and self._only and previous.focus is not None \
+                and previous.focus.municipality != self._only:
+            previous = None  # a case outside the filter is not carried into this turn
         follow = previous is not None and previous.focus is not None and is_follow_up(message)
 
+        if in_corpus and self._only and self._only not in in_corpus:
+            # the question is about another municipality than the filter allows: say so, answer nothing
+            return Turn(message, language, contact, None, message, reason="filtered"), [], False
         if in_corpus:
-            municipality = in_corpus[0]
+            municipality = self._only or in_corpus[0]
             topic = message if not follow else f"{previous.topic} {message}"
             hits = self._search(topic, municipality=municipality)
             if not hits and previous is not None:
@@ -160,9 +197,12 @@ class Assistant:
                 own = self._search(topic, k=1, municipality=focus.municipality)
             hits = _rerank(own[:1] + [h for h in hits if not own or h.passage.id != own[0].passage.id], self.k)
             return Turn(message, language, contact, focus, topic), hits, True
+        if not topic_words(message) and not elsewhere:
+            # "Hvem kan jeg kontakte om det?" with nothing before it: there is no topic to answer
+            return Turn(message, language, contact, None, message, reason="no_topic"), [], False
         hits = self._search(message)
         # a question about a municipality that has no case is not answered by another's case
-        found = bool(hits) and not elsewhere and self._answers(message, language, hits[0])
+        found = bool(hits) and not elsewhere and self._answers(message, language, hit=hits[0])
         focus = hits[0].case if hits and found else None
         return Turn(message, language, contact, focus, message), hits, found
 
@@ -172,40 +212,40 @@ class Assistant:
         return language == "en" or bool(self.retriever.data.sparse.query_terms(message))
 
     # ---- the public call -------------------------------------------------------------------
-    def ask(self, message: str, history: list[str] | None = None, k: int | None = None,
+    def ask(self, message: str, history: list | tuple | None = None, k: int | None = None,
             municipality: str | None = None) -> Reply:
         """Answer ``message`` given the user's earlier messages (oldest first).
 
-        ``k`` overrides the number of sources; ``municipality`` keeps only that municipality's cases.
+        ``history`` items are strings, or chat messages ``{"role": "user" | "assistant", "content": str}``
+        (Gradio's format; only the user's are read). ``k`` overrides the number of sources;
+        ``municipality`` keeps only that municipality's cases, for the answer and every source.
+        Raises ValueError for anything else.
         """
         message = clean_query(message)
-        if history is None:
-            history = []
-        if not isinstance(history, (list, tuple)):
-            raise ValueError("history must be a list of the user's earlier messages")
-        if k is not None and (isinstance(k, bool) or not isinstance(k, int) or k <= 0):
-            raise ValueError(f"k must be a whole number of at least 1, not {k!r}")
+        earlier = user_messages(history)
+        k = None if k is None else _check_k(k)
+        only = self.retriever._check_municipality(municipality)
         # per-call settings live on a shallow copy, so concurrent chats don't share them
-        if k is not None or municipality:
+        if k is not None or only:
             clone = Assistant(self.retriever, k or self.k, self.min_dense)
-            clone._only = self.retriever._check_municipality(municipality)
-            return clone._ask(message, history)
-        return self._ask(message, history)
+            clone._only = only
+            return clone._ask(message, earlier)
+        return self._ask(message, earlier)
 
-    def _ask(self, message: str, history: list | tuple) -> Reply:
+    def _ask(self, message: str, history: list[str]) -> Reply:
         previous: Turn | None = None
-        for earlier in history[-8:]:
-            try:
-                text = clean_query(earlier)
-            except ValueError:
-                continue
-            turn, _, found = self._turn(text, previous)
+        for earlier in history[-HISTORY_TURNS:]:
+            turn, _, found = self._turn(earlier, previous)
             if found or previous is None:
                 previous = turn
         turn, hits, found = self._turn(message, previous)
+        if self._only:  # the filter holds whatever the conversation said
+            hits = _rerank([h for h in hits if h.case.municipality == self._only], self.k)
+            if turn.focus is not None and turn.focus.municipality != self._only:
+                turn, found = replace(turn, focus=None), False
         answer = self._render(turn, hits, found)
         return Reply(answer=answer, hits=hits, found=found, case=turn.focus if found else None,
-                     language=turn.language, query=turn.topic)
+                     language=turn.language, query=turn.topic, reason=None if found else turn.reason or "not_found")
 
     # ---- rendering -------------------------------------------------------------------------
     def _best_sentences(self, query: str, hit: Hit, limit: int = 2) -> list[str]:
@@ -225,6 +265,11 @@ class Assistant:
     def _render(self, turn: Turn, hits: list[Hit], found: bool) -> str:
         t = _TEXTS[turn.language]
         lines: list[str] = []
+        if turn.reason == "no_topic":
+            return _NO_TOPIC[turn.language]
+        if turn.reason == "filtered":
+            named = ", ".join(self._corpus_municipalities(turn.query)[0])
+            return _FILTERED[turn.language].format(only=_e(self._only), named=_e(named))
         if not found:
             lines.append(_NOT_FOUND[turn.language])
             if hits:
@@ -256,6 +301,47 @@ class Assistant:
         return "\n".join(lines)
 
 
+def _check_k(k: object) -> int:
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k <= 0:
+        raise ValueError(f"k must be a whole number of at least 1, not {k!r}")
+    return int(k)
+
+
+def user_messages(history: object) -> list[str]:
+    """The user's earlier messages from ``history``, cleaned like a question (blank ones skipped).
+
+    Items are strings or chat messages ``{"role", "content"}`` (assistant messages are skipped);
+    anything else, or an item over the question length limit, is a ValueError naming the item.
+    """
+    if history is None:
+        return []
+    if not isinstance(history, (list, tuple)):
+        raise ValueError("history must be a list of the user's earlier messages (strings or "
+                         f"{{'role': 'user', 'content': ...}} messages), not {type(history).__name__}")
+    if len(history) > MAX_HISTORY:
+        raise ValueError(f"history has {len(history)} messages; at most {MAX_HISTORY}")
+    out = []
+    for number, item in enumerate(history, 1):
+        if isinstance(item, dict):
+            role, content = item.get("role"), item.get("content")
+            if role not in ("user", "assistant", "system") or not isinstance(content, str):
+                raise ValueError(f"history message {number} must have a role (user/assistant) and a text "
+                                 f"content, not {str(item)[:80]}")
+            if role != "user":
+                continue
+            item = content
+        elif not isinstance(item, str):
+            raise ValueError(f"history message {number} must be a string or a {{'role', 'content'}} message, "
+                             f"not {type(item).__name__}")
+        try:
+            out.append(clean_query(item))
+        except EmptyQueryError:
+            continue  # a blank message says nothing about the topic
+        except ValueError as exc:
+            raise ValueError(f"history message {number}: {exc}") from None
+    return out
+
+
 def _where(case: Case, t: dict) -> str:
     return case.municipality if case.municipality else f"{t['theme']} {case.title}"
 
@@ -267,8 +353,10 @@ def _contact_line(case: Case, t: dict) -> str:
     parts = [f"{_e(contact.name)}"]
     if contact.role:
         parts.append(_e(contact.role))
-    if contact.email:
-        parts.append(f"[{_e(contact.email)}](mailto:{contact.email})")
+    if contact.email and _SAFE_EMAIL.fullmatch(contact.email):
+        parts.append(f"[{_e(contact.email)}](mailto:{quote(contact.email, safe='@.+-_')})")
+    elif contact.email:  # (the build drops invalid addresses; one that slipped through is never a link)
+        parts.append(_e(contact.email))
     if contact.phone:
         parts.append(f"tlf. {_e(contact.phone)}")
     return ", ".join(parts)

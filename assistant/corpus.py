@@ -100,7 +100,7 @@ class CorpusError(ValueError):
     """The corpus folder or one of its files cannot be read into cases."""
 
 
-_LONG_WORD = re.compile(r"\S{%d,}" % (MAX_WORD + 1))
+_LONG_WORD = re.compile(rf"\S{{{MAX_WORD + 1},}}")
 
 
 def clip_long_words(text: str) -> str:

@@ -120,3 +120,5 @@ class Reply:
     case: Case | None = None  # the case in focus after this turn
     language: str = "da"
     query: str = ""  # what was searched: the message, or the topic + follow-up it resolved to
+    reason: str | None = None  # when not found: "not_found", "no_topic" (a follow-up with nothing before
+                               # it) or "filtered" (the question names a municipality the filter excludes)

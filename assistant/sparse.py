@@ -25,6 +25,7 @@ STOPWORDS = frozenset(STOPWORDS_DANISH) | frozenset(STOPWORDS_EN_PLUS) | {
     "hvordan", "hvorfor", "hvor", "which", "what", "who", "how", "why", "where", "does", "do",
 }
 MIN_PART = 4
+MAX_COMPOUND = 40  # longer tokens are not split (each split point stems the rest: quadratic in length)
 # number words as digits, so "syv verdensmål" / "seven goals" meet "7 verdensmål"
 NUMBERS = {w: str(i) for i, ws in enumerate([
     (), ("one",), ("two",), ("tre", "three"), ("fire", "four"), ("fem", "five"), ("seks", "six"),
@@ -109,7 +110,7 @@ class Tokenizer:
         tokens = stem_words(ws)
         out = list(tokens)
         for word in ws:
-            if len(word) >= 2 * MIN_PART:
+            if 2 * MIN_PART <= len(word) <= MAX_COMPOUND:
                 out.extend(split_compound(word, self.vocabulary))
         return out
 
