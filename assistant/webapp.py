@@ -19,6 +19,7 @@ _STARTED = time.perf_counter()  # fallback for the startup time where /proc is m
 
 import argparse  # noqa: E402
 import html  # noqa: E402
+import ipaddress  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import re  # noqa: E402
@@ -32,6 +33,7 @@ from urllib.parse import quote  # noqa: E402
 import gradio as gr  # noqa: E402
 
 from .conversation import Assistant  # noqa: E402
+from .fairness import FairGate, GateError  # noqa: E402
 from .language import detect_language  # noqa: E402
 from .records import Hit, Reply  # noqa: E402
 from .sparse import STOPWORDS, stem_words, words  # noqa: E402
@@ -41,10 +43,21 @@ DEFAULT_PORT = 7860
 AUTH_ENV = "ASSISTANT_AUTH"
 ALL = "Alle"
 MAX_K = 10
-CONCURRENCY = 8  # searches running at once; more requests wait in the queue
-EXAMPLES = [
+# Fair queueing (assistant/fairness.py): the model encodes one text at a time, so the order in which
+# questions reach it is decided by a FairGate rather than by Gradio's first-come-first-served queue.
+ANSWER_SLOTS = 2  # questions answered at once, all users together (one encodes while one is ranked/rendered)
+MAX_WAITING_PER_CLIENT = 8  # a user's questions waiting besides the one being answered; more are refused at once
+MAX_WAIT_SECONDS = 60.0  # a question waiting longer for a slot gets "the server is busy, try again"
+# Answering events Gradio runs at once (the chat and /ask share this limit). They spend their waiting in
+# the FairGate, so this is set well above ANSWER_SLOTS: a flood from one user occupies at most
+# 1 + MAX_WAITING_PER_CLIENT of these places and the rest stay open for others. It must stay below
+# Gradio's worker threads (launch(max_threads=40), shared with every other event), since each waiting
+# question holds a thread; requests beyond it wait in Gradio's own queue (max_size QUEUE_SIZE).
+CONCURRENCY = 32
+QUEUE_SIZE = 256  # requests Gradio holds before it answers "queue is full"
+EXAMPLES = [  # each one makes sense on its own: no follow-ups that need an earlier question
     "Hvilken kommune samarbejder med en virksomhed om biodiversitet?",
-    "Hvem kan jeg kontakte om det?",
+    "Hvem kan jeg kontakte om Bæredygtig Herning?",
     "Who can I contact about the partnership with Halmstad?",
     "Hvad er Bæredygtig Herning?",
     "Which municipality built its management around the Global Goals?",
@@ -55,12 +68,14 @@ _TEXTS = {
            "no_contact": "Casen nævner ingen kontaktperson", "source": "Kilde", "score": "Score",
            "theme": "Temaet", "phone": "tlf.", "none": "Ingen passager fundet.",
            "filter": "kun {}", "empty": "Kilderne til svaret vises her.",
-           "bad_question": "Skriv spørgsmålet med almindelige ord (HTML og kode fjernes). Detalje: {}"},
+           "bad_question": "Skriv spørgsmålet med almindelige ord (HTML og kode fjernes). Detalje: {}",
+           "busy": "Der er travlt lige nu; prøv igen om lidt. Detalje: {}"},
     "en": {"sources": "Sources", "maybe": "Maybe related", "section": "Section", "contact": "Contact",
            "no_contact": "No contact person named", "source": "Source", "score": "Score",
            "theme": "The theme", "phone": "phone", "none": "No passages found.",
            "filter": "only {}", "empty": "The sources of the answer appear here.",
-           "bad_question": "Please ask in plain words (HTML and code are removed). Detail: {}"},
+           "bad_question": "Please ask in plain words (HTML and code are removed). Detail: {}",
+           "busy": "The server is busy right now; please try again shortly. Detail: {}"},
 }
 _TOKEN = re.compile(r"[0-9a-zæøåäöüéèáàóòíìúùñ]+", re.IGNORECASE)
 _MARKDOWN = re.compile(r"([\\`*_\[\]#|~$])")
@@ -196,17 +211,62 @@ def check_k(k: object) -> int:
     return int(k)
 
 
-def answer(assistant: Assistant, message: str, history: list[str] | None = None, k: int = 5,
+def answer(assistant: Assistant, message: str, history: list[str | dict] | None = None, k: int = 5,
            municipality: str | None = None) -> Answer:
     """Ask ``assistant``; with a municipality filter, the cards are that municipality's best passages.
 
-    Raises ValueError for an unusable question, k or municipality.
+    ``history`` is the user's earlier messages (strings, or ``{"role": "user", "content": ...}`` dicts;
+    ``Assistant.ask`` checks the items). Raises ValueError for an unusable question, history, k or
+    municipality.
     """
     k = check_k(k)
     municipality = None if not municipality or municipality == ALL else municipality
     reply = assistant.ask(message, history=list(history or [])[-8:], k=k, municipality=municipality)
     hits = reply.hits
     return Answer(reply, hits, municipality)
+
+
+HISTORY_FORMAT = ("history must be a JSON list of the user's earlier messages (strings, or objects like "
+                  '{{"role": "user", "content": "..."}}), oldest first; not {}')
+
+
+def parse_history(history: object) -> list | None:
+    """The /ask ``history``: a list, or a JSON list in a string ("" and None mean none).
+
+    Raises ValueError with the expected format for anything else; the items are left to ``Assistant.ask``.
+    """
+    if history is None:
+        return None
+    shown = repr(history) if len(repr(history)) <= 60 else repr(history)[:57] + "..."
+    if isinstance(history, str):
+        if not history.strip():
+            return []
+        try:
+            history = json.loads(history)
+        except ValueError:  # json.JSONDecodeError
+            raise ValueError(HISTORY_FORMAT.format(shown)) from None
+    if not isinstance(history, list):
+        raise ValueError(HISTORY_FORMAT.format(shown))
+    return history
+
+
+def client_key(request: gr.Request | None) -> str:
+    """Who is asking, for fair queueing: the client's IP address; for a loopback or missing address
+    (a local reverse proxy, a local script) the Gradio session, so users behind one proxy are told apart."""
+    host = getattr(getattr(request, "client", None), "host", None) if request is not None else None
+    if host:
+        try:
+            address = ipaddress.ip_address(host.split("%", 1)[0])
+            mapped = getattr(address, "ipv4_mapped", None)  # ::ffff:127.0.0.1
+            loopback = (mapped or address).is_loopback
+        except ValueError:  # not an address ("testclient", a socket path)
+            loopback = host == "localhost"
+        if not loopback:
+            return f"ip:{host}"
+    session = getattr(request, "session_hash", None) if request is not None else None
+    if session:
+        return f"session:{session}"
+    return f"ip:{host}" if host else "local"
 
 
 def _hit_json(hit: Hit) -> dict:
@@ -218,18 +278,30 @@ def _hit_json(hit: Hit) -> dict:
 
 
 # ---- the app ----------------------------------------------------------------------------------
-def build_app(assistant: Assistant, title: str = "Verdensmål-assistenten") -> gr.Blocks:
-    """The chat as a Gradio Blocks app (queued); nothing is loaded here, ``assistant`` is ready."""
+def build_app(assistant: Assistant, title: str = "Verdensmål-assistenten", gate: FairGate | None = None) -> gr.Blocks:
+    """The chat as a Gradio Blocks app (queued); nothing is loaded here, ``assistant`` is ready.
+
+    Every answer (chat and /ask) is computed inside ``gate`` (default: a FairGate with ANSWER_SLOTS,
+    MAX_WAITING_PER_CLIENT, MAX_WAIT_SECONDS), keyed by :func:`client_key`.
+    """
     retriever = assistant.retriever
     tokenizer = retriever.data.sparse.tokenizer
+    if gate is None:
+        gate = FairGate(ANSWER_SLOTS, MAX_WAITING_PER_CLIENT, MAX_WAIT_SECONDS)
 
-    def chat(message: str, shown: list, asked: list[str], k: float, municipality: str | None):
+    def chat(message: str, shown: list, asked: list[str], k: float, municipality: str | None,
+             request: gr.Request | None = None):
         message = (message or "").strip()
         if not message:
             return shown, asked, gr.skip(), ""
         shown = list(shown or []) + [{"role": "user", "content": user_markdown(message)}]
         try:
-            result = answer(assistant, message, asked, int(k), municipality)
+            with gate.slot(client_key(request)):
+                result = answer(assistant, message, asked, int(k), municipality)
+        except GateError as exc:
+            t = _TEXTS[detect_language(message)]
+            shown.append({"role": "assistant", "content": user_markdown(t["busy"].format(exc))})
+            return shown, asked, gr.skip(), ""
         except ValueError as exc:
             t = _TEXTS[detect_language(message)]
             shown.append({"role": "assistant", "content": user_markdown(t["bad_question"].format(exc))})
@@ -239,17 +311,16 @@ def build_app(assistant: Assistant, title: str = "Verdensmål-assistenten") -> g
         cards = render_cards(result.hits, reply.query or message, reply.language, reply.found, tokenizer, result.municipality)
         return shown, list(asked or []) + [message], cards, ""
 
-    def ask(message: str, history: list[str] | str | None = None, k: int = 5,
-            municipality: str | None = None) -> dict:
-        """Answer ``message`` given the user's earlier messages (a list, or a JSON list)."""
+    def ask(message: str, history: list[str | dict] | str | None = None, k: int = 5,
+            municipality: str | None = None, request: gr.Request | None = None) -> dict:
+        """Answer ``message`` given the user's earlier messages: a list (or a JSON list) of strings or of
+        ``{"role": "user", "content": ...}`` objects, oldest first."""
         try:
-            if isinstance(history, str):
-                history = json.loads(history) if history.strip() else []
-            if history is not None and not (isinstance(history, list) and all(isinstance(h, str) for h in history)):
-                raise ValueError("history must be a list of the user's earlier messages")
-            result = answer(assistant, message, history, k, municipality)
-        except (ValueError, TypeError) as exc:  # json.JSONDecodeError is a ValueError
-            raise gr.Error(str(exc), print_exception=False) from None  # a bad request, not a bug
+            history = parse_history(history)
+            with gate.slot(client_key(request)):
+                result = answer(assistant, message, history, k, municipality)
+        except (ValueError, TypeError) as exc:  # bad input (and GateError: busy) -> a message, not a bug
+            raise gr.Error(str(exc), print_exception=False) from None
         reply = result.reply
         case = reply.case
         return {"answer": reply.answer, "found": reply.found, "language": reply.language,
@@ -284,11 +355,12 @@ def build_app(assistant: Assistant, title: str = "Verdensmål-assistenten") -> g
                 cards = gr.HTML(EMPTY_CARDS, elem_id="cards", css_template=CARD_CSS, js_on_load=None, max_height=760)
         inputs = [box, chatbot, asked, k, municipality]
         outputs = [chatbot, asked, cards, box]
-        box.submit(chat, inputs, outputs, api_visibility="private")
-        send.click(chat, inputs, outputs, api_visibility="private")
+        # the three answering events share one concurrency group (CONCURRENCY); the FairGate orders them
+        box.submit(chat, inputs, outputs, api_visibility="private", concurrency_id="answer")
+        send.click(chat, inputs, outputs, api_visibility="private", concurrency_id="answer")
         clear.click(lambda: ([], [], EMPTY_CARDS, ""), None, [chatbot, asked, cards, box], api_visibility="private")
-        gr.api(ask, api_name="ask")
-    demo.queue(default_concurrency_limit=CONCURRENCY, max_size=256)
+        gr.api(ask, api_name="ask", concurrency_id="answer")
+    demo.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
     return demo
 
 

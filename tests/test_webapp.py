@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
 import subprocess
 import sys
+import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -200,6 +202,210 @@ def test_the_app_builds_with_a_queue_and_an_ask_endpoint(fake_assistant):
     assert "ask" in {fn.api_name for fn in demo.fns.values()}
 
 
+def endpoint(demo, api_name: str):
+    """The Python function behind an event of ``demo`` (by api_name: "ask", "chat", "chat_1")."""
+    return next(fn.fn for fn in demo.fns.values() if fn.api_name == api_name)
+
+
+def request(host: str | None, session: str | None = None):
+    from types import SimpleNamespace
+
+    return SimpleNamespace(client=None if host is None else SimpleNamespace(host=host), session_hash=session)
+
+
+# ---- /ask input -----------------------------------------------------------------------------------
+@pytest.mark.unit
+@pytest.mark.parametrize("history", ["not json", "[1, 2", '{"role": "user", "content": "x"}', '"biodiversitet"',
+                                     "5", {"role": "user"}, 7, ("a",)])
+def test_ask_history_that_is_not_a_list_gets_a_clear_error(fake_assistant, history):
+    import gradio as gr
+
+    ask = endpoint(webapp.build_app(fake_assistant), "ask")
+    with pytest.raises(gr.Error) as caught:
+        ask("biodiversitet", history, 3, None)
+    message = caught.value.message
+    assert message.startswith("history must be a JSON list of the user's earlier messages (strings, or objects like "
+                              '{"role": "user", "content": "..."}), oldest first; not ')
+    assert "Expecting value" not in message and "line 1 column" not in message
+    with pytest.raises(ValueError, match="history must be a JSON list"):
+        webapp.parse_history(history)
+
+
+@pytest.mark.unit
+def test_ask_history_may_be_a_list_or_json_list_of_strings_or_message_dicts(fake_assistant, monkeypatch):
+    seen = []
+    original = fake_assistant.ask
+
+    def spy(message, history=None, **kwargs):
+        seen.append(history)
+        return original(message, history=[], **kwargs)  # only the passing through is tested here
+
+    monkeypatch.setattr(fake_assistant, "ask", spy)
+    ask = endpoint(webapp.build_app(fake_assistant), "ask")
+    earlier = "Hvilken kommune samarbejder med en virksomhed om biodiversitet?"
+    as_dict = {"role": "user", "content": earlier}
+    for history in (None, "", "  ", [], "[]", [earlier], f'["{earlier}"]', [as_dict], f'[{{"role": "user", "content": "{earlier}"}}]'):
+        assert ask("Hvem arbejder med biodiversitet?", history, 3, None)["answer"]
+    assert seen == [[], [], [], [], [], [earlier], [earlier], [as_dict], [as_dict]]  # passed through unchanged
+
+
+@pytest.mark.unit
+def test_ask_leaves_the_history_items_to_the_assistant_and_reports_its_value_error(fake_assistant, monkeypatch):
+    import gradio as gr
+
+    def strict(message, history=None, **kwargs):
+        raise ValueError(f"history item 1 must be a string or a user message, not {history[0]!r}")
+
+    monkeypatch.setattr(fake_assistant, "ask", strict)
+    ask = endpoint(webapp.build_app(fake_assistant), "ask")
+    with pytest.raises(gr.Error) as caught:
+        ask("biodiversitet", [1], 3, None)
+    assert caught.value.message == "history item 1 must be a string or a user message, not 1"
+
+
+# ---- fair queueing -------------------------------------------------------------------------------
+@pytest.mark.unit
+def test_the_client_key_is_the_ip_or_for_loopback_the_session():
+    key = webapp.client_key
+    assert key(request("203.0.113.7", "s1")) == "ip:203.0.113.7"
+    assert key(request("2001:db8::1", "s1")) == "ip:2001:db8::1"
+    for loopback in ("127.0.0.1", "127.0.0.53", "::1", "::ffff:127.0.0.1", "localhost"):
+        assert key(request(loopback, "s1")) == "session:s1", loopback
+        assert key(request(loopback, "s2")) == "session:s2", loopback  # users behind one local proxy differ
+    assert key(request(None, "s3")) == "session:s3"
+    assert key(request("", "s3")) == "session:s3"
+    assert key(request("127.0.0.1", None)) == "ip:127.0.0.1"
+    assert key(request("testclient", None)) == "ip:testclient"
+    assert key(None) == "local"
+
+
+@pytest.mark.unit
+def test_the_queue_lets_waiting_happen_in_the_fair_gate(fake_assistant):
+    demo = webapp.build_app(fake_assistant)
+    answering = [fn for fn in demo.fns.values() if fn.api_name in ("ask", "chat", "chat_1")]
+    assert len(answering) == 3 and {fn.concurrency_id for fn in answering} == {"answer"}
+    assert demo._queue.default_concurrency_limit == webapp.CONCURRENCY
+    # one flooding client fills at most 1 + MAX_WAITING_PER_CLIENT places, below Gradio's 40 worker threads
+    assert webapp.ANSWER_SLOTS + webapp.MAX_WAITING_PER_CLIENT < webapp.CONCURRENCY < 40
+
+
+@pytest.mark.unit
+def test_a_busy_server_is_reported_by_ask_and_in_the_chat(fake_assistant):
+    import gradio as gr
+
+    from assistant.fairness import FairGate
+
+    gate = FairGate(slots=1, max_wait=0.05)
+    demo = webapp.build_app(fake_assistant, gate=gate)
+    gate.acquire("someone else")  # the only slot stays taken for the whole test
+    try:
+        with pytest.raises(gr.Error) as caught:
+            endpoint(demo, "ask")("biodiversitet", [], 3, None, request("203.0.113.7"))
+        assert caught.value.message.startswith("the server is busy, try again")
+        shown, asked, cards, box = endpoint(demo, "chat")("Hvem arbejder med biodiversitet?", [], [], 3, None,
+                                                          request("127.0.0.1", "abc"))
+        assert shown[-1]["role"] == "assistant" and "Der er travlt lige nu" in shown[-1]["content"]
+        assert "the server is busy" in shown[-1]["content"] and asked == [] and box == ""
+        assert gate.waiting() == 0
+    finally:
+        gate.release("someone else")
+    shown, asked, cards, box = endpoint(demo, "chat")("Hvem arbejder med biodiversitet?", [], [], 3, None,
+                                                      request("127.0.0.1", "abc"))
+    assert asked == ["Hvem arbejder med biodiversitet?"] and "va-card" in cards
+
+
+class BlockingAssistant:
+    """``fake_assistant`` whose answers each wait until the test releases them; records the start order."""
+
+    def __init__(self, inner: Assistant) -> None:
+        import threading
+
+        self.inner, self.retriever, self.k = inner, inner.retriever, inner.k
+        self.started: list[str] = []
+        self.cond = threading.Condition()
+        self.released: set[str] = set()
+
+    def ask(self, message, history=None, k=None, municipality=None):
+        with self.cond:
+            self.started.append(message)
+            self.cond.notify_all()
+            assert self.cond.wait_for(lambda: message in self.released, 30)
+        return self.inner.ask(message, history=history, k=k, municipality=municipality)
+
+    def wait_started(self, count: int) -> list[str]:
+        with self.cond:
+            assert self.cond.wait_for(lambda: len(self.started) >= count, 30), self.started
+            return list(self.started)
+
+    def release(self, message: str) -> None:
+        with self.cond:
+            self.released.add(message)
+            self.cond.notify_all()
+
+
+@pytest.mark.unit
+def test_the_served_app_takes_turns_between_clients_on_one_loopback_address(fake_assistant, unused_port):
+    """Two gradio_client Clients from 127.0.0.1 are two sessions: B's question is not stuck behind A's flood,
+    and A's questions beyond the waiting cap are refused at once (real server, fake model, no timing)."""
+    from gradio_client import Client
+    from gradio_client.exceptions import AppError
+
+    from assistant.fairness import FairGate
+
+    blocking = BlockingAssistant(fake_assistant)
+    gate = FairGate(slots=1, max_waiting=2, max_wait=None)
+    demo = webapp.build_app(blocking, gate=gate)
+    url = webapp.serve(demo, "127.0.0.1", unused_port)
+    try:
+        a = Client(url, verbose=False, analytics_enabled=False, download_files=False)
+        b = Client(url, verbose=False, analytics_enabled=False, download_files=False)
+        key_a, key_b = f"session:{a.session_hash}", f"session:{b.session_hash}"
+
+        def waiting(key: str, count: int) -> None:
+            deadline = time.monotonic() + 30  # only for the request to arrive; nothing is timed
+            while gate.waiting(key) != count:
+                assert time.monotonic() < deadline, (key, gate.waiting(key))
+                time.sleep(0.005)
+
+        a_jobs = [a.submit("biodiversitet 0", [], 1, None, api_name="/ask")]
+        assert blocking.wait_started(1) == ["biodiversitet 0"]
+        for i in (1, 2):  # one at a time, so that they are A's 1st and 2nd waiting
+            a_jobs.append(a.submit(f"biodiversitet {i}", [], 1, None, api_name="/ask"))
+            waiting(key_a, i)
+        with pytest.raises(AppError, match=r"too many of your questions are waiting already \(at most 2 may wait\)"):
+            a.predict("biodiversitet 3", [], 1, None, api_name="/ask")  # refused at once: no slot was freed
+        b_job = b.submit("partnerskab med Halmstad", [], 1, None, api_name="/ask")
+        waiting(key_b, 1)
+        blocking.release("biodiversitet 0")
+        assert blocking.wait_started(2)[1] == "partnerskab med Halmstad"  # B goes before A's other two
+        for message in ("partnerskab med Halmstad", "biodiversitet 1", "biodiversitet 2"):
+            blocking.release(message)
+        assert b_job.result(timeout=30)["hits"] and all(job.result(timeout=30)["hits"] for job in a_jobs)
+        assert blocking.started == ["biodiversitet 0", "partnerskab med Halmstad", "biodiversitet 1", "biodiversitet 2"]
+    finally:
+        for i in range(4):
+            blocking.release(f"biodiversitet {i}")
+        blocking.release("partnerskab med Halmstad")
+        demo.close()
+
+
+# ---- examples --------------------------------------------------------------------------------------
+@pytest.mark.unit
+def test_every_example_stands_on_its_own(fake_assistant):
+    import gradio as gr
+
+    from assistant.conversation import is_follow_up
+
+    assert "Hvem kan jeg kontakte om det?" not in webapp.EXAMPLES
+    assert "Hvem kan jeg kontakte om Bæredygtig Herning?" in webapp.EXAMPLES
+    assert not [example for example in webapp.EXAMPLES if is_follow_up(example)]
+    demo = webapp.build_app(fake_assistant)
+    samples = [block.samples for block in demo.blocks.values() if isinstance(block, gr.Dataset)]
+    assert samples == [[[example] for example in webapp.EXAMPLES]]  # the examples shown are these
+    for example in webapp.EXAMPLES:  # each one is answered without any earlier message
+        assert answer(fake_assistant, example, []).hits, example
+
+
 # ---- the live server (real model) ----------------------------------------------------------------
 # Twenty different questions, each with the municipality and e-mail that answer it (corpus/questions.jsonl).
 QUESTIONS = [
@@ -238,9 +444,14 @@ def client(live_app):
 
 @pytest.mark.integration
 @pytest.mark.slow
-def test_twenty_concurrent_chats_each_get_their_own_right_answer(client):
+def test_twenty_concurrent_chats_each_get_their_own_right_answer(live_app):
+    from gradio_client import Client
+
     assert len({q for q, _, _ in QUESTIONS}) == 20
-    jobs = [client.submit(q, [], 3, None, api_name="/ask") for q, _, _ in QUESTIONS]  # all in flight at once
+    # four users with five questions each, all in flight at once (within the per-user waiting cap)
+    users = [Client(live_app, verbose=False, analytics_enabled=False, download_files=False) for _ in range(4)]
+    assert webapp.MAX_WAITING_PER_CLIENT + 1 >= 5
+    jobs = [users[n % 4].submit(q, [], 3, None, api_name="/ask") for n, (q, _, _) in enumerate(QUESTIONS)]
     results = [job.result(timeout=120) for job in jobs]
     for (question, municipality, email), result in zip(QUESTIONS, results, strict=True):
         assert result["found"], question
@@ -267,6 +478,31 @@ def test_api_follow_up_filter_and_bad_input(client):
         client.predict("<img src=x onerror=alert(1)>", [], 5, None, api_name="/ask")
     with pytest.raises(AppError, match="k must be"):
         client.predict("biodiversitet", [], 50, None, api_name="/ask")
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_api_history_as_message_dicts_or_bad_json(client):
+    from gradio_client.exceptions import AppError
+
+    # on its own "Hvem kan jeg kontakte om det?" lands on Frederikshavn, so the context must come from history
+    earlier = [{"role": "user", "content": "Hvilken svensk by er Norddjurs gået i partnerskab med?"}]
+    for history in (earlier, json.dumps(earlier)):
+        follow = client.predict("Hvem kan jeg kontakte om det?", history, 5, None, api_name="/ask")
+        assert follow["municipality"] == "Norddjurs" and follow["contact"]["email"] == "sobrh@norddjurs.dk"
+    with pytest.raises(AppError, match=r"history must be a JSON list of the user's earlier messages \(") as caught:
+        client.predict("Hvem kan jeg kontakte om det?", "not json", 5, None, api_name="/ask")
+    assert "Expecting value" not in str(caught.value)
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_every_example_is_answered_on_its_own(client):
+    for example in webapp.EXAMPLES:
+        result = client.predict(example, [], 3, None, api_name="/ask")
+        assert result["found"] and result["hits"], example
+    contact = client.predict("Hvem kan jeg kontakte om Bæredygtig Herning?", [], 3, None, api_name="/ask")
+    assert contact["municipality"] == "Herning" and contact["contact"]["email"] == "bekae@herning.dk"
 
 
 @pytest.mark.integration
