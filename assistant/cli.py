@@ -35,7 +35,26 @@ def _fail(exc: Exception) -> None:
     raise click.ClickException(str(exc)) from exc
 
 
-@click.group()
+class _Group(click.Group):
+    """Every command's bad input (a ValueError: CorpusError, IndexLoadError, ModelLoadError, …) or
+    file-system failure ends as `Error: …` and exit code 1, never a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (ValueError, OSError, RecursionError) as exc:
+            raise click.ClickException(str(exc) or type(exc).__name__) from exc
+
+
+def _warn_all(warnings: list[str], limit: int = 20) -> None:
+    for message in warnings[:limit]:
+        click.echo(f"Warning: {message}", err=True)
+    if len(warnings) > limit:
+        click.echo(f"Warning: … and {len(warnings) - limit} more (all of them are in the index's manifest.json)",
+                   err=True)
+
+
+@click.group(cls=_Group)
 @click.option("-v", "--verbose", is_flag=True, help="Log what happens (index builds, model loads).")
 @click.version_option(package_name="verdensmaal-assistant")
 def main(verbose: bool) -> None:
@@ -47,6 +66,7 @@ def main(verbose: bool) -> None:
       assistant ask "Hvilken kommune samarbejder med en virksomhed om biodiversitet?"
       assistant ask "Who can I contact about the partnership with Halmstad?" -k 3 --json
       assistant eval corpus/questions.jsonl --retriever all
+      assistant verify
       assistant chat
     """
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(message)s")
@@ -74,11 +94,33 @@ def build(corpus: str, index_dir: str, model: str | None) -> None:
     except (CorpusError, ModelLoadError, ValueError) as exc:
         _fail(exc)
     m = retriever.data.manifest
+    _warn_all(m.get("warnings") or [])
     latent = m.get("latent") or {}
     codes = f"; latent terms: {latent['encoded']} encoded, {latent['reused']} reused" if latent else ""
     click.echo(f"Indexed {m['cases']} cases, {m['passages']} passages into {index_dir}/ "
                f"with {m['embedder']['name']} ({m['embedded']} embedded, {m['reused_embeddings']} reused{codes}) "
                f"in {m['build_seconds']:.1f} s.")
+
+
+@main.command()
+@click.option("--index", "index_dir", default=None, help="Index folder (default index/ or $ASSISTANT_INDEX).")
+def verify(index_dir: str | None) -> None:
+    """Check every file of an index against the checksums in its manifest (loading checks only the
+    smaller files of a large index). Exit code 1 and the damaged file's name when one differs.
+
+    \b
+    Example:
+      assistant verify --index index/
+    """
+    from .retriever import DEFAULT_INDEX
+    from .store import verify_index
+
+    folder = index_dir or os.environ.get("ASSISTANT_INDEX") or DEFAULT_INDEX
+    data = verify_index(folder)
+    files = data.manifest["files"]
+    click.echo(f"Index {folder} is intact: {len(files)} files match their SHA-256 "
+               f"({sum(r['bytes'] for r in files.values()) / 1e6:.1f} MB), {len(data.passages)} passages, "
+               f"{len(data.cases)} cases.")
 
 
 def hit_to_json(hit) -> dict:

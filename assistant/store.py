@@ -197,8 +197,9 @@ def _reusable(folder: Path, names: tuple[str, ...], warnings: list[str]) -> dict
     damaged one is reported in ``warnings``, so its vectors are embedded again, never reused."""
     try:
         manifest = read_manifest(folder)
-        if manifest is not None:
-            check_files(folder, manifest, list(names))
+        if manifest is None or manifest.get("format_version") != FORMAT_VERSION:
+            return None  # no index, or one of an older format (no checksums to trust its vectors by)
+        check_files(folder, manifest, list(names))
         return manifest
     except IndexLoadError as exc:
         message = f"not reusing the stored vectors: {exc}"
