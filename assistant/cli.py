@@ -89,10 +89,16 @@ def build(corpus: str, index_dir: str, model: str | None) -> None:
     """
     from .retriever import Retriever
 
+    quiet = logging.getLogger("assistant")
+    level = quiet.level
+    if not logging.getLogger().isEnabledFor(logging.INFO):
+        quiet.setLevel(logging.ERROR)  # the build's warnings are printed below, once each
     try:
         retriever = Retriever.build(corpus, index_dir, model=model, progress=_progress_bar("embedding"))
     except (CorpusError, ModelLoadError, ValueError) as exc:
         _fail(exc)
+    finally:
+        quiet.setLevel(level)
     m = retriever.data.manifest
     _warn_all(m.get("warnings") or [])
     latent = m.get("latent") or {}

@@ -463,13 +463,14 @@ def parse_markdown(text: str, source: str) -> Case:
                              meta.get("source"), blocks, source, meta.get("theme"))
 
 
-def _text_field(value: object, field: str, source: str, required: bool = False) -> str | None:
-    """A front-matter / JSON field that must be text (a number is taken as text); CorpusError otherwise."""
+def _text_field(value: object, field: str, source: str, required: bool = False, numbers: bool = True) -> str | None:
+    """A front-matter / JSON field that must be text (a number is taken as text where ``numbers``);
+    CorpusError otherwise."""
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
             raise CorpusError(f"{source}: a case needs a {field!r}")
         return None
-    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+    if isinstance(value, bool) or not isinstance(value, (str, int, float) if numbers else str):
         raise CorpusError(f"{source}: {field!r} must be text, not {type(value).__name__} ({str(value)[:60]})")
     text = re.sub(r"\s+", " ", str(value)).strip()
     if len(text) > MAX_FIELD:
@@ -482,8 +483,8 @@ def _contact_field(contact: object, source: str) -> Contact | None:
         return None
     if not isinstance(contact, dict):
         raise CorpusError(f"{source}: 'contact' must be a mapping with name, role, email")
-    name = _text_field(contact.get("name"), "contact name", source)
-    role = _text_field(contact.get("role"), "contact role", source)
+    name = _text_field(contact.get("name"), "contact name", source, numbers=False)
+    role = _text_field(contact.get("role"), "contact role", source, numbers=False)
     phone = _text_field(contact.get("phone"), "contact phone", source)
     email = valid_email(contact.get("email"), source)
     if phone and not re.fullmatch(r"\+?[\d ()-]{6,24}", phone):
@@ -498,7 +499,7 @@ def _contact_field(contact: object, source: str) -> Contact | None:
 
 def _case_from_fields(case_id, title, municipality, contact, cited, blocks, source, theme) -> Case:
     title = clip_long_words(_text_field(title, "title", source, required=True))
-    municipality_name = _text_field(municipality, "municipality", source)
+    municipality_name = _text_field(municipality, "municipality", source, numbers=False)
     contact_record = _contact_field(contact, source)
     municipality = normalize_municipality(municipality_name) if municipality_name else None
     cited = _text_field(cited, "source", source)
