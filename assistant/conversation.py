@@ -27,7 +27,7 @@ from urllib.parse import quote
 import numpy as np
 
 from .chunking import split_sentences
-from .language import EmptyQueryError, clean_query, detect_language
+from .language import MAX_QUERY_CHARS, EmptyQueryError, clean_query, detect_language
 from .municipalities import municipalities_in
 from .records import Case, Hit, Reply
 from .retriever import Retriever
@@ -181,14 +181,18 @@ class Assistant:
             return Turn(message, language, contact, None, message, reason="filtered"), [], False
         if in_corpus:
             municipality = self._only or in_corpus[0]
-            topic = message if not follow else f"{previous.topic} {message}"
+            topic = message if not follow else _join(previous.topic, message)
             hits = self._search(topic, municipality=municipality)
             if not hits and previous is not None:
                 hits = self._search(previous.topic, municipality=municipality)
             focus = hits[0].case if hits else None
             return Turn(message, language, contact, focus, topic), hits, focus is not None
+        if elsewhere and follow and len(topic_words(message)) <= 1:
+            # "Og Odense?" after another case: a municipality with no case is not answered by the focus
+            hits = self._search(message)
+            return Turn(message, language, contact, None, message), hits, False
         if follow:
-            topic = f"{previous.topic} {message}"
+            topic = _join(previous.topic, message)
             focus = previous.focus
             hits = self._search(topic)
             # the case in focus leads; its best passage for the combined question first
@@ -299,6 +303,15 @@ class Assistant:
             lines.append(f"{h.rank}. {_e(_where(h.case, t))} — {_e(h.case.title)}{section} "
                          f"({_e(h.case.source)}, {t['score']} {h.score:.2f})")
         return "\n".join(lines)
+
+
+def _join(topic: str, message: str) -> str:
+    """The earlier topic and a follow-up searched together, within the query length limit (the start of
+    a long topic gives way: the follow-up is what was asked)."""
+    room = MAX_QUERY_CHARS - len(message) - 1
+    if len(topic) > room:
+        topic = topic[len(topic) - room:].split(" ", 1)[-1] if room > 0 else ""
+    return f"{topic} {message}".strip()
 
 
 def _check_k(k: object) -> int:

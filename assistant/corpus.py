@@ -26,7 +26,7 @@ from pathlib import Path
 import yaml
 from email_validator import EmailNotValidError, validate_email
 
-from .municipalities import find_municipalities, normalize_municipality
+from .municipalities import MUNICIPALITIES, find_municipalities, normalize_municipality
 from .records import Case, Contact, Document, Section
 
 log = logging.getLogger(__name__)
@@ -502,6 +502,8 @@ def _case_from_fields(case_id, title, municipality, contact, cited, blocks, sour
     municipality_name = _text_field(municipality, "municipality", source, numbers=False)
     contact_record = _contact_field(contact, source)
     municipality = normalize_municipality(municipality_name) if municipality_name else None
+    if municipality and municipality not in MUNICIPALITIES:
+        warn(f"{source}: {municipality!r} is not one of the 98 Danish municipalities (kept as written)")
     cited = _text_field(cited, "source", source)
     theme = _text_field(theme, "theme", source)
     case_id = _text_field(case_id, "id", source)
@@ -573,7 +575,7 @@ def corpus_files(folder: str | Path) -> list[Path]:
 def read_text(path: Path) -> str:
     """A corpus file's text (UTF-8, a leading byte-order mark dropped); CorpusError when unreadable."""
     try:
-        return path.read_bytes().decode("utf-8-sig")
+        return path.read_bytes().decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
     except UnicodeDecodeError as exc:
         raise CorpusError(f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
     except OSError as exc:
