@@ -85,8 +85,10 @@ class Retriever:
 
         ``index`` defaults to ``index/`` (or $ASSISTANT_INDEX), the corpus to the one the index was
         built from, else ``corpus/`` (or $ASSISTANT_CORPUS). ``model`` None means the model the
-        index was built with (the default e5 for a new index). With ``rebuild=False`` a stale index
-        is an error instead. A damaged index is never overwritten silently: it raises ValueError.
+        index was built with (the default e5 for a new index). The recorded corpus is looked up relative
+        to the index folder (then by its absolute path), never relative to the working folder; when it is
+        gone the index is used as it is. A rebuild is logged as a warning. With ``rebuild=False`` a stale
+        index is an error instead. A damaged index is never overwritten: it raises IndexLoadError.
         """
         folder = Path(index) if index is not None else _default_path("ASSISTANT_INDEX", DEFAULT_INDEX)
         manifest = read_manifest(folder)  # IndexLoadError when damaged: never rebuilt silently
