@@ -1,0 +1,124 @@
+"""What every reader shares: the corpus error, size limits, build warnings, text blocks and headings."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+log = logging.getLogger("assistant.corpus")
+
+SUPPORTED_SUFFIXES = (".txt", ".html", ".htm", ".md", ".markdown", ".jsonl")
+
+
+@dataclass(frozen=True)
+class Limit:
+    """A size limit on corpus input, raised with an environment variable."""
+
+    env: str
+    default_mb: float
+    what: str
+
+    @property
+    def bytes(self) -> int:
+        raw = os.environ.get(self.env, "")
+        try:
+            value = float(raw) if raw.strip() else self.default_mb
+        except ValueError:
+            raise CorpusError(f"${self.env} must be a number of megabytes, not {raw!r}") from None
+        if value <= 0:
+            raise CorpusError(f"${self.env} must be a positive number of megabytes, not {raw!r}")
+        return int(value * 1_000_000)
+
+    def check(self, size: int, subject: str) -> None:
+        if size > self.bytes:
+            raise CorpusError(f"{subject} is {size / 1e6:.1f} MB, over the limit of {self.bytes / 1e6:g} MB "
+                              f"{self.what}; to index it anyway, raise the limit: {self.env}=<megabytes>")
+
+
+# Embedding is what costs: ~7 texts/s on 2 cores, ~3.5 texts a paragraph, so 1 MB of case text takes
+# ~10 minutes to index. The limits stop a stray file (a log, a dump) from starting an hours-long build.
+MAX_FILE = Limit("ASSISTANT_MAX_FILE_MB", 10, "for one corpus file")
+MAX_CORPUS = Limit("ASSISTANT_MAX_CORPUS_MB", 100, "for all corpus files together")
+MAX_TEXT = Limit("ASSISTANT_MAX_TEXT_MB", 5, "of case text to index (about 50 minutes of embedding)")
+MAX_WORD = 300  # characters: longer runs without a space (base64, junk; not URLs) are cut, with a warning
+MAX_FRONT_MATTER = 64_000  # bytes of YAML front matter
+MAX_FIELD = 2_000  # characters of a front-matter or JSON field (title, contact name, source, ...)
+
+_WARNINGS: ContextVar[list[str] | None] = ContextVar("corpus_warnings", default=None)
+
+
+def warn(message: str) -> None:
+    """Report something the corpus reader skipped or dropped (logged, and kept for the build's manifest)."""
+    log.warning("%s", message)
+    collected = _WARNINGS.get()
+    if collected is not None and message not in collected:
+        collected.append(message)
+
+
+@contextmanager
+def collecting_warnings(into: list[str] | None) -> Iterator[None]:
+    token = _WARNINGS.set(into if into is not None else _WARNINGS.get())
+    try:
+        yield
+    finally:
+        _WARNINGS.reset(token)
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_PHONE = re.compile(r"(?:tlf\.?|telefon|phone|tel\.?|mobil)\s*:?\s*(\+?\d[\d ]{6,}\d)", re.IGNORECASE)
+_DOC = re.compile(r"\((?:pdf|docx?|xlsx?|pptx?)\)\s*$|\.pdf\b", re.IGNORECASE)
+_NAME = re.compile(r"[A-ZÆØÅ][\w’'-]+(?:\s+(?:[A-ZÆØÅ][\w’'-]+|de|van|von))*\s+[A-ZÆØÅ][\w’'-]+")
+_MORE = re.compile(r"^(vil du vide mere|læs mere|mere information|kontakt|kontaktperson|"
+                   r"want to know more|more information|contact)\b.*[?:]?$", re.IGNORECASE)
+_BOILERPLATE = {"gå til hovedindhold", "tema", "indhold", "ældre end 12 mdr.", "skip to content"}
+
+
+class CorpusError(ValueError):
+    """The corpus folder or one of its files cannot be read into cases."""
+
+
+_LONG_WORD = re.compile(rf"\S{{{MAX_WORD + 1},}}")
+
+
+def clip_long_words(text: str) -> str:
+    """``text`` with every run of over MAX_WORD non-space characters cut to MAX_WORD (and a warning)."""
+    if len(text) <= MAX_WORD or not _LONG_WORD.search(text):
+        return text
+    warn(f"cut a {len(max(_LONG_WORD.findall(text), key=len))}-character word to {MAX_WORD} characters "
+         f"(\"{text[:40]}…\")")
+    return _LONG_WORD.sub(lambda m: m.group(0)[:MAX_WORD] + "…", text)
+
+
+@dataclass
+class Block:
+    text: str
+    heading: bool | None = None  # None: decide from the text
+    url: str | None = None
+
+    def __post_init__(self) -> None:
+        self.text = clip_long_words(self.text)
+
+    @property
+    def is_heading(self) -> bool:
+        if self.heading is not None:
+            return self.heading
+        return looks_like_heading(self.text)
+
+
+def looks_like_heading(text: str) -> bool:
+    text = text.strip()
+    if "\n" in text or len(text) > 110 or not text:
+        return False
+    if _EMAIL.search(text) or _DOC.search(text):
+        return False
+    return not text.endswith((".", ",", ";"))
+
+
+def slugify(text: str, limit: int = 48) -> str:
+    table = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "é": "e", "ü": "u", "ö": "o", "ä": "a"})
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower().translate(table)).strip("-")
+    return slug[:limit].rstrip("-") or "case"

@@ -1,0 +1,166 @@
+"""Markdown cases with YAML front matter, and JSON Lines cases: one case each, fields checked."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import yaml
+
+from ..municipalities import MUNICIPALITIES, normalize_municipality
+from ..records import Case, Contact, Document
+from .cases import _is_document_line, _sections
+from .common import MAX_FIELD, MAX_FRONT_MATTER, Block, CorpusError, clip_long_words, slugify, warn
+from .contacts import valid_email
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """YAML without anchors and aliases: front matter has no use for them, and a few hundred bytes of
+    nested aliases ("billion laughs") expand into gigabytes."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed in front matter",
+                                              event.start_mark)
+        return super().compose_node(parent, index)
+
+
+def _front_matter(text: str, source: str) -> tuple[dict, str]:
+    """(metadata, body) of a Markdown file with optional YAML front matter."""
+    match = re.match(r"^---[ \t]*\n(.*?)\n---[ \t]*(?:\n|$)(.*)$", text, flags=re.DOTALL)
+    if not match:
+        return {}, text
+    if len(match.group(1).encode("utf-8")) > MAX_FRONT_MATTER:
+        raise CorpusError(f"{source}: front matter is over {MAX_FRONT_MATTER // 1000} KB; keep the text in the body")
+    try:
+        meta = yaml.load(match.group(1), Loader=_NoAliasLoader) or {}  # noqa: S506 - a SafeLoader
+    except yaml.YAMLError as exc:
+        raise CorpusError(f"{source}: front matter is not valid YAML: {exc}") from None
+    except RecursionError:
+        raise CorpusError(f"{source}: front matter is nested too deeply") from None
+    if not isinstance(meta, dict):
+        raise CorpusError(f"{source}: front matter must be a mapping")
+    return meta, match.group(2)
+
+
+def markdown_blocks(body: str) -> tuple[str | None, list[Block]]:
+    """(the '# title' if the body opens with one, blocks): paragraphs, and '## headings' as headings
+    even when their paragraph follows on the very next line."""
+    title = None
+    blocks: list[Block] = []
+    for raw in re.split(r"\n\s*\n", body):
+        lines = [line.strip() for line in raw.strip().splitlines()]
+        paragraph: list[str] = []
+        for line in lines:
+            heading = re.match(r"^#{1,6}\s+(.*?)\s*#*$", line)
+            if heading:
+                if paragraph:
+                    blocks.append(Block(" ".join(paragraph), heading=False))
+                    paragraph = []
+                if title is None and not blocks and line.startswith("# "):
+                    title = heading.group(1).strip()
+                elif heading.group(1).strip():
+                    blocks.append(Block(heading.group(1).strip(), heading=True))
+            elif line:
+                paragraph.append(line)
+        if paragraph:
+            blocks.append(Block(" ".join(paragraph), heading=False))
+    return title, blocks
+
+
+def parse_markdown(text: str, source: str) -> Case:
+    """One case from Markdown with YAML front matter (title, municipality, contact, source)."""
+    meta, body = _front_matter(text, source)
+    heading_title, blocks = markdown_blocks(body)
+    title = meta.get("title")
+    if title is None and heading_title:
+        title = heading_title
+    elif heading_title:  # a '# heading' under a front-matter title is a section
+        blocks.insert(0, Block(heading_title, heading=True))
+    if title is None or (isinstance(title, str) and not title.strip()):
+        raise CorpusError(f"{source}: a Markdown case needs a 'title' (front matter or '# heading')")
+    return _case_from_fields(meta.get("id"), title, meta.get("municipality"), meta.get("contact"),
+                             meta.get("source"), blocks, source, meta.get("theme"))
+
+
+def _text_field(value: object, field: str, source: str, required: bool = False, numbers: bool = True) -> str | None:
+    """A front-matter / JSON field that must be text (a number is taken as text where ``numbers``);
+    CorpusError otherwise."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise CorpusError(f"{source}: a case needs a {field!r}")
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int, float) if numbers else str):
+        raise CorpusError(f"{source}: {field!r} must be text, not {type(value).__name__} ({str(value)[:60]})")
+    text = re.sub(r"\s+", " ", str(value)).strip()
+    if len(text) > MAX_FIELD:
+        raise CorpusError(f"{source}: {field!r} is {len(text)} characters (at most {MAX_FIELD})")
+    return text
+
+
+def _contact_field(contact: object, source: str) -> Contact | None:
+    if contact is None:
+        return None
+    if not isinstance(contact, dict):
+        raise CorpusError(f"{source}: 'contact' must be a mapping with name, role, email")
+    name = _text_field(contact.get("name"), "contact name", source, numbers=False)
+    role = _text_field(contact.get("role"), "contact role", source, numbers=False)
+    phone = _text_field(contact.get("phone"), "contact phone", source)
+    email = valid_email(contact.get("email"), source)
+    if phone and not re.fullmatch(r"\+?[\d ()-]{6,24}", phone):
+        warn(f"{source}: dropped the contact phone {phone[:40]!r} (not a phone number)")
+        phone = None
+    if not name and not email:
+        if contact.get("name") or contact.get("email"):
+            warn(f"{source}: dropped a contact with no usable name or e-mail")
+        return None
+    return Contact(name=name or email, role=role, email=email, phone=phone)
+
+
+def _case_from_fields(case_id, title, municipality, contact, cited, blocks, source, theme) -> Case:
+    title = clip_long_words(_text_field(title, "title", source, required=True))
+    municipality_name = _text_field(municipality, "municipality", source, numbers=False)
+    contact_record = _contact_field(contact, source)
+    municipality = normalize_municipality(municipality_name) if municipality_name else None
+    if municipality and municipality not in MUNICIPALITIES:
+        warn(f"{source}: {municipality!r} is not one of the 98 Danish municipalities (kept as written)")
+    cited = _text_field(cited, "source", source)
+    theme = _text_field(theme, "theme", source)
+    case_id = _text_field(case_id, "id", source)
+    documents = tuple(Document(b.text, b.url) for b in blocks if _is_document_line(b))
+    full_source = f"{source} ({cited})" if cited else source
+    return Case(id=case_id or slugify(f"{municipality or 'case'}-{title}", 60),
+                title=title, municipality=municipality, theme=theme, sections=_sections(blocks),
+                contact=contact_record, documents=documents, source=full_source)
+
+
+def jsonl_rows(text: str, source: str, error: type[ValueError] = CorpusError) -> list[tuple[int, dict]]:
+    """(line number, object) for each non-blank line; ``error`` names the line that is not a JSON object."""
+    rows = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise error(f"{source}, line {number}: not valid JSON ({exc.msg})") from exc
+        if not isinstance(row, dict):
+            raise error(f"{source}, line {number}: expected a JSON object")
+        rows.append((number, row))
+    return rows
+
+
+def parse_jsonl(text: str, source: str) -> list[Case]:
+    cases = []
+    for number, row in jsonl_rows(text, source):
+        body = row.get("text")
+        if not row.get("title") or not isinstance(body, str) or not body.strip():
+            raise CorpusError(f"{source}, line {number}: a case needs 'title' and 'text' (text)")
+        heading_title, blocks = markdown_blocks(body)
+        if heading_title:
+            blocks.insert(0, Block(heading_title, heading=True))
+        cases.append(_case_from_fields(row.get("id"), row["title"], row.get("municipality"),
+                                       row.get("contact"), row.get("source"), blocks,
+                                       f"{source}#{number}", row.get("theme")))
+    return cases
