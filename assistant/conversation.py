@@ -31,7 +31,7 @@ from .language import MAX_QUERY_CHARS, EmptyQueryError, clean_query, detect_lang
 from .municipalities import municipalities_in
 from .records import Case, Hit, Reply
 from .retriever import Retriever
-from .sparse import words
+from .sparse import stem_words, words
 
 _CONTACT = re.compile(
     r"\b(kontakt\w*|e-?mail\w*|mail\w*|ringe|telefon\w*|tlf|ansvarlig\w*|hvem\s+(kan|skal|må)\s+jeg|"
@@ -289,14 +289,14 @@ class Assistant:
                          if h.case.id == case.id and not h.passage.context), None)
         if turn.contact:
             lines.append(f"**{t['contact_lead']} {_e(_where(case, t))} — {_e(case.title)}:**")
-            lines.append(_contact_line(case, t))
+            lines.append(_contact_line(case, t, turn.query))
         else:
             lines.append(f"**{_e(_where(case, t))} — {_e(case.title)}**")
         if lead is not None:
             for sentence in self._best_sentences(turn.topic, lead):
                 lines.append(f"> {_e(sentence)}")
         if not turn.contact:
-            lines += ["", f"**{t['contact']}:** " + _contact_line(case, t)]
+            lines += ["", f"**{t['contact']}:** " + _contact_line(case, t, turn.query)]
         lines += ["", f"**{t['sources']}:**"]
         for h in hits:
             section = f" › {_e(h.passage.heading)}" if h.passage.heading else ""
@@ -359,13 +359,28 @@ def _where(case: Case, t: dict) -> str:
     return case.municipality if case.municipality else f"{t['theme']} {case.title}"
 
 
-def _contact_line(case: Case, t: dict) -> str:
-    contact = case.contact
-    if contact is None:
+def contacts_for(case: Case, question: str = "") -> list:
+    """The case's contacts, the one whose role the question names first ("projektlederen")."""
+    asked = set(stem_words(words(question)))
+
+    def named(contact) -> bool:
+        return bool(contact.role) and bool(asked & set(stem_words(words(contact.role))))
+
+    return sorted(case.contacts, key=lambda c: not named(c))
+
+
+def _contact_line(case: Case, t: dict, question: str = "") -> str:
+    if not case.contacts:
         return t["no_contact"]
-    parts = [f"{_e(contact.name)}"]
+    return "; ".join(_one_contact(c) for c in contacts_for(case, question))
+
+
+def _one_contact(contact) -> str:
+    parts = [_e(contact.name)] if contact.name else []
     if contact.role:
         parts.append(_e(contact.role))
+    if contact.department:
+        parts.append(_e(contact.department))
     if contact.email and _SAFE_EMAIL.fullmatch(contact.email):
         parts.append(f"[{_e(contact.email)}](mailto:{quote(contact.email, safe='@.+-_')})")
     elif contact.email:  # (the build drops invalid addresses; one that slipped through is never a link)

@@ -7,12 +7,19 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class Contact:
-    """A case's named contact person, exactly as the source gives it."""
+    """A case's contact as the source gives it: a person (name, role), or a department's mailbox
+    (``name`` None, ``department`` set); ``email`` validated, ``phone`` as +45XXXXXXXX when Danish."""
 
-    name: str
+    name: str | None
     role: str | None = None
     email: str | None = None
     phone: str | None = None
+    department: str | None = None
+
+    @property
+    def label(self) -> str:
+        """Who to ask, for display: the name, else the department, else the address."""
+        return self.name or self.department or self.email or self.phone or ""
 
 
 @dataclass(frozen=True)
@@ -40,10 +47,21 @@ class Case:
     municipality: str | None
     theme: str | None
     sections: tuple[Section, ...]
-    contact: Contact | None
+    contact: Contact | None  # the first of ``contacts`` (either may be given; the other follows)
     documents: tuple[Document, ...] = ()
     source: str = ""
     kind: str = "case"  # "case" or "intro"
+    contacts: tuple[Contact, ...] = ()
+    goals: tuple[int, ...] = ()  # Verdensmål (1-17) the case names
+    focus: str | None = None  # focus area when the page states one
+
+    def __post_init__(self) -> None:
+        contacts = tuple(self.contacts)
+        if not contacts and self.contact is not None:
+            contacts = (self.contact,)
+        object.__setattr__(self, "contacts", contacts)
+        object.__setattr__(self, "contact", contacts[0] if contacts else None)
+        object.__setattr__(self, "goals", tuple(self.goals))
 
     @property
     def text(self) -> str:

@@ -46,7 +46,7 @@ log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 2  # 2: per-file SHA-256 in the manifest, corpus path relative to the index
 # bump when parsing, chunking or tokenising changes what is indexed: old indexes then rebuild
-PIPELINE_VERSION = 10
+PIPELINE_VERSION = 11
 REQUIRED = ("manifest.json", "cases.json", "passages.jsonl", "embeddings.npy", "sentences.npy", "sentences.json",
             "dense.faiss", "bm25")
 LATENT_FILES = ("latent_ids.npy", "latent_weights.npy")
@@ -94,12 +94,13 @@ def case_to_json(case: Case) -> dict:
 
 
 def case_from_json(row: dict) -> Case:
-    contact = Contact(**row["contact"]) if row.get("contact") else None
+    contacts = tuple(Contact(**c) for c in row.get("contacts") or ([row["contact"]] if row.get("contact") else []))
     sections = tuple(Section(s["heading"], tuple(s["paragraphs"])) for s in row["sections"])
     documents = tuple(Document(**d) for d in row.get("documents", ()))
     return Case(id=row["id"], title=row["title"], municipality=row["municipality"], theme=row.get("theme"),
-                sections=sections, contact=contact, documents=documents, source=row.get("source", ""),
-                kind=row.get("kind", "case"))
+                sections=sections, contact=None, documents=documents, source=row.get("source", ""),
+                kind=row.get("kind", "case"), contacts=contacts, goals=tuple(row.get("goals", ())),
+                focus=row.get("focus"))
 
 
 def read_manifest(folder: Path) -> dict | None:

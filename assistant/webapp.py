@@ -18,6 +18,7 @@ import time
 _STARTED = time.perf_counter()  # fallback for the startup time where /proc is missing
 
 import argparse  # noqa: E402
+import dataclasses  # noqa: E402
 import html  # noqa: E402
 import ipaddress  # noqa: E402
 import json  # noqa: E402
@@ -32,7 +33,7 @@ from urllib.parse import quote  # noqa: E402
 
 import gradio as gr  # noqa: E402
 
-from .conversation import Assistant  # noqa: E402
+from .conversation import Assistant, contacts_for  # noqa: E402
 from .fairness import FairGate, GateError  # noqa: E402
 from .language import detect_language  # noqa: E402
 from .records import Hit, Reply  # noqa: E402
@@ -137,18 +138,20 @@ def mailto(email: str) -> str:
     return _escape("mailto:" + quote(email.strip(), safe="@.+-_"))
 
 
-def _contact_html(hit: Hit, t: dict) -> str:
-    contact = hit.case.contact
-    if contact is None:
+def _contact_html(hit: Hit, t: dict, question: str = "") -> str:
+    """Every contact of the hit's case (the one whose role the question names first), escaped."""
+    if not hit.case.contacts:
         return _escape(t["no_contact"])
-    parts = [_escape(contact.name)]
-    if contact.role:
-        parts.append(_escape(contact.role))
-    if contact.email:
-        parts.append(f'<a href="{mailto(contact.email)}">{_escape(contact.email)}</a>')
-    if contact.phone:
-        parts.append(f"{_escape(t['phone'])} {_escape(contact.phone)}")
-    return ", ".join(parts)
+    people = []
+    for contact in contacts_for(hit.case, question):
+        parts = [_escape(contact.name)] if contact.name else []
+        parts += [_escape(value) for value in (contact.role, contact.department) if value]
+        if contact.email:
+            parts.append(f'<a href="{mailto(contact.email)}">{_escape(contact.email)}</a>')
+        if contact.phone:
+            parts.append(f"{_escape(t['phone'])} {_escape(contact.phone)}")
+        people.append(", ".join(parts))
+    return "; ".join(people)
 
 
 def _source_html(hit: Hit) -> str:
@@ -183,7 +186,7 @@ def render_cards(hits: Iterable[Hit], query: str, language: str = "da", found: b
             + (f'<div class="va-section">{_escape(t["section"])}: {_escape(section)}</div>' if section else "")
             + f'<blockquote class="va-text">{highlight(hit.text, stems)}</blockquote>'
             f'<div class="va-meta"><div><b>{_escape(t["contact"])}:</b> '
-            f'<span class="va-contact">{_contact_html(hit, t)}</span></div>'
+            f'<span class="va-contact">{_contact_html(hit, t, query)}</span></div>'
             f'<div><b>{_escape(t["source"])}:</b> {_source_html(hit)}</div>'
             f'<div><b>{_escape(t["score"])}:</b> {hit.score:.2f}</div></div></article>')
     cards.append("</div>")
@@ -269,12 +272,14 @@ def client_key(request: gr.Request | None) -> str:
     return f"ip:{host}" if host else "local"
 
 
+def contact_json(contact) -> dict | None:
+    return None if contact is None else dataclasses.asdict(contact)
+
+
 def _hit_json(hit: Hit) -> dict:
-    contact = hit.case.contact
     return {"rank": hit.rank, "score": hit.score, "municipality": hit.case.municipality, "case": hit.case.title,
             "section": hit.passage.heading, "text": hit.text, "source": str(hit.source),
-            "contact": None if contact is None else {"name": contact.name, "role": contact.role,
-                                                      "email": contact.email, "phone": contact.phone}}
+            "contact": contact_json(hit.case.contact), "contacts": [contact_json(c) for c in hit.case.contacts]}
 
 
 # ---- the app ----------------------------------------------------------------------------------
@@ -327,6 +332,7 @@ def build_app(assistant: Assistant, title: str = "Verdensmål-assistenten", gate
                 "municipality": case.municipality if case else None, "case": case.title if case else None,
                 "contact": None if case is None or case.contact is None else
                 {"name": case.contact.name, "role": case.contact.role, "email": case.contact.email},
+                "contacts": [] if case is None else [contact_json(c) for c in contacts_for(case, message)],
                 "hits": [_hit_json(h) for h in result.hits]}
 
     placeholder = ("**Spørg om kommunernes verdensmålscases** — hvem gør hvad, og hvem kan man kontakte?  \n"
