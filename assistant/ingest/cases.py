@@ -16,8 +16,8 @@ from pathlib import Path
 
 from ..municipalities import find_municipalities
 from ..records import Case, Contact, Document, Section
-from .common import _DOC, _MORE, Block, slugify
-from .contacts import _is_contact_line, parse_contact
+from .common import _DOC, _EMAIL, _MORE, Block, slugify
+from .contacts import _is_contact_line, parse_contact, parse_contacts
 
 
 def _is_document_line(block: Block) -> bool:
@@ -110,15 +110,18 @@ def _title(blocks: list[Block]) -> str:
     return blocks[0].text[:80]
 
 
-def _contact_and_documents(blocks: list[Block]) -> tuple[Contact | None, tuple[Document, ...]]:
-    contact = None
+def _contacts_and_documents(blocks: list[Block]) -> tuple[tuple[Contact, ...], tuple[Document, ...]]:
+    """Every contact the case's blocks give (contact lines, and sentences with an address), in order."""
+    contacts: list[Contact] = []
     documents = []
     for block in blocks:
-        if contact is None and _is_contact_line(block.text):
-            contact = parse_contact(block.text)
+        if _EMAIL.search(block.text) or _is_contact_line(block.text):
+            for contact in parse_contacts(block.text):
+                if contact not in contacts and not any(c.email and c.email == contact.email for c in contacts):
+                    contacts.append(contact)
         if _is_document_line(block):
             documents.append(Document(title=re.sub(r"\s+", " ", block.text).strip(), url=block.url))
-    return contact, tuple(documents)
+    return tuple(contacts), tuple(documents)
 
 
 def parse_theme_blocks(blocks: list[Block], source: str, theme: str | None) -> list[Case]:
@@ -133,8 +136,8 @@ def parse_theme_blocks(blocks: list[Block], source: str, theme: str | None) -> l
     for blocks_of_case in segments:
         municipality = _dominant_municipality(blocks_of_case)
         title = _title(blocks_of_case)
-        contact, documents = _contact_and_documents(blocks_of_case)
+        contacts, documents = _contacts_and_documents(blocks_of_case)
         cases.append(Case(id=slugify(f"{municipality or stem}-{title}", 60), title=title,
                           municipality=municipality, theme=theme, sections=_sections(blocks_of_case),
-                          contact=contact, documents=documents, source=source))
+                          contact=None, contacts=contacts, documents=documents, source=source))
     return cases

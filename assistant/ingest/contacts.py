@@ -1,13 +1,60 @@
-"""Contacts: e-mail addresses validated, contact lines read into named people (never invented)."""
+"""Contacts: every person or mailbox a case gives, read from its text; e-mails and phones validated.
+
+Each e-mail address (or a phone number with no address near it) anchors one contact. Around it, in
+the same clause, the reader looks for a person's name (two to four capitalised words that are not
+a municipality, a department or a heading), a role (the lower-case words just before the name, or
+the ones after it between commas) and a department ("afdeling for …", "Center for …", "… og Miljø",
+or a department run into a name without a space: "Mette HolmKlima og Miljø"). Forms seen on real
+pages:
+
+    Kontakt verdensmålsambassadør Lise Dam på lida@x.dk
+    … kan du kontakte Jens Holm, e-mail: jeho@x.dk
+    Jens Holm jeho@x.dk – tlf.: 45112233
+    projektleder Jens Holm på jeho@x.dk eller 45 11 22 33
+    Kontakt til afdeling for bæredygtighed: baeredygtighed@x.dk        (a mailbox: no name)
+    Borgmester (formand)  /  Jens Holm, borgmester, jeho@x.dk          (a list headed by roles)
+
+Nothing is guessed: no name means a mailbox contact (department or address only), never a name
+made up from a heading or a municipality.
+"""
 
 from __future__ import annotations
 
 import re
 
+import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
+from ..municipalities import municipalities_in
 from ..records import Contact
-from .common import _EMAIL, _NAME, _PHONE, warn
+from .common import _EMAIL, warn
+
+# words that never start or end a person's name here (headings, institutions, places)
+_NOT_NAME = {
+    "kommune", "kommunes", "kommunen", "afdeling", "afdelingen", "center", "centret", "centeret", "forvaltning",
+    "forvaltningen", "sekretariat", "sekretariatet", "team", "teamet", "enhed", "enheden", "kontakt", "kontakte",
+    "kontaktperson", "vil", "læs", "mere", "mail", "e-mail", "email", "tlf", "telefon", "mobil", "skriv", "ring",
+    "region", "kl", "byråd", "byrådet", "udvalg", "udvalget", "miljø", "klima", "teknik", "plan", "by",
+    "bæredygtighed", "borgerservice", "direktionen", "rådhus", "rådhuset", "tema", "case", "mål", "verdensmål",
+    "fn", "fns", "sdg", "projekt", "projektet", "partnerskab", "partnerskaber", "foto", "billede", "kilde",
+    "facebook", "linkedin", "twitter", "instagram", "print", "del", "og", "i", "for", "på", "med", "the", "and",
+}
+_NAME_WORD = r"[A-ZÆØÅÉÜÖ][a-zæøåéüöäA-ZÆØÅ’'.-]*[a-zæøåéüöä]"
+_NAME = re.compile(rf"{_NAME_WORD}(?:\s+(?:(?:de|van|von|la|le)\s+)?{_NAME_WORD}){{1,4}}")
+# a department named in the clause (the mailbox's owner, or the person's unit)
+_DEPARTMENT = re.compile(
+    r"\b((?:[Aa]fdeling(?:en)?|[Cc]enter|[Ss]ekretariat(?:et)?|[Ee]nhed(?:en)?|[Tt]eam(?:et)?|[Ff]orvaltning(?:en)?)"
+    r"\s+(?:for|til)\s+[\wæøåÆØÅ -]{3,60}?(?=\s*(?:[:,;(–]|\bpå\b|\bi\b|$))"
+    r"|[A-ZÆØÅ][\wæøå]+(?:,\s*[A-ZÆØÅa-zæøå][\wæøå]+)*\s+og\s+[A-ZÆØÅ][\wæøå]+(?:forvaltning(?:en)?)?"
+    r"|[A-ZÆØÅ][\wæøå]*(?:forvaltning(?:en)?|afdeling(?:en)?|sekretariat(?:et)?))")
+# words that lead in to a name rather than being its role ("… kan du kontakte Jens Holm")
+_LEAD_IN = {"kontakt", "kontakte", "kontaktperson", "kontaktpersonen", "til", "ved", "hos", "du", "os", "kan", "mere",
+            "vide", "vil", "eller", "og", "med", "skriv", "ring", "contact", "please", "or", "and", "er", "is"}
+_ROLE_WORD = re.compile(r"^[a-zæøå][\wæøå()-]*$")
+_CUE = re.compile(r"^\s*(?:kontakt(?:e|person(?:en)?)?|contact|skriv\s+til|ring\s+til|ved|hos|til|på|via|eller|"
+                  r"kan\s+du|du\s+kan|vil\s+du\s+vide\s+mere[,?]?)\b\s*:?\s*", re.IGNORECASE)
+_GLUE = re.compile(r"\b(på|on|at|eller|or|e-?mail|mail|tlf|telefon|mobil|phone)\b\.?\s*:?", re.IGNORECASE)
+_PHONE_CUE = re.compile(r"(?:tlf|telefon|phone|tel|mobil|mob|ring|eller|på|or)\.?\s*:?\s*$", re.IGNORECASE)
 
 
 def valid_email(value: object, source: str = "") -> str | None:
@@ -26,34 +73,141 @@ def valid_email(value: object, source: str = "") -> str | None:
         return None
 
 
-def parse_contact(line: str) -> Contact | None:
-    """A contact from a line like 'Kontakt chefkonsulent Bente Bundgård Jokumsen på bejo@x.dk'.
+def valid_phone(value: str) -> str | None:
+    """A Danish (or +-prefixed foreign) phone number as E.164 ("+4545112233"), or None."""
+    try:
+        number = phonenumbers.parse(value, "DK")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
-    Also reads 'Kontaktperson: Name, role, e-mail, tlf. 12 34 56 78'. Returns None when the line
-    names no person or gives no way to reach one: a contact is never guessed.
-    """
-    email_match = _EMAIL.search(line)
-    phone_match = _PHONE.search(line)
-    if not email_match and not phone_match:
-        return None
-    head = line
-    for match in (email_match, phone_match):
-        if match:
-            head = head.replace(match.group(0), " ")
-    head = re.sub(r"^\s*(kontaktperson|kontakt|contact)\s*:?\s*", "", head, flags=re.IGNORECASE)
-    head = re.sub(r"\b(på|on|at|eller|or|e-?mail|mail)\b\s*:?", " ", head, flags=re.IGNORECASE)
-    name_match = _NAME.search(head)
-    if not name_match:
-        return None
-    name = name_match.group(0).strip()
-    role_text = (head[: name_match.start()] + " " + head[name_match.end():]).strip(" ,;:-–")
-    role = re.sub(r"\s+", " ", role_text).strip(" ,;:-–") or None
-    phone = re.sub(r"\s+", " ", phone_match.group(1)).strip() if phone_match else None
-    email = valid_email(email_match.group(0)) if email_match else None
-    if email is None and phone is None:
-        return None
-    return Contact(name=name, role=role, email=email, phone=phone)
+
+def _phones(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, E.164) of the phone numbers in ``text``: 8 Danish digits (grouped or not), or +CC …"""
+    found = []
+    for match in re.finditer(r"(?<![\w@.+-])(\+\d{2}[\s-]?)?(?:\d{2}[\s-]?){3}\d{2}(?![\w@-])", text):
+        number = valid_phone(match.group(0))
+        # a bare 8-digit number needs a cue ("tlf.", "eller", "på") or to sit right after an address
+        cued = match.group(1) or _PHONE_CUE.search(text[max(0, match.start() - 12):match.start()])
+        if number and cued:
+            found.append((match.start(), match.end(), number))
+    return found
+
+
+def _is_name(candidate: str) -> bool:
+    words = candidate.replace("-", " ").split()
+    if not 2 <= len(words) <= 5:
+        return False
+    lowered = [w.lower().strip(".’'") for w in words]
+    if lowered[0] in _NOT_NAME or lowered[-1] in _NOT_NAME or any(w in {"kommune", "kommunes"} for w in lowered):
+        return False
+    return not municipalities_in(candidate) or len(words) >= 3 and not municipalities_in(" ".join(words[-1:]))
+
+
+def _split_glued(text: str) -> str:
+    """'Mette HolmKlima og Miljø' -> 'Mette Holm, Klima og Miljø' (a name and a department run together)."""
+    return re.sub(r"(?<=[a-zæøå])(?=[A-ZÆØÅ][a-zæøå])", "; ", text)
+
+
+def _person(clause: str) -> tuple[str | None, str | None, str | None]:
+    """(name, role, department) read from the text of one contact's clause (its address removed)."""
+    clause = _split_glued(clause)
+    department_match = _DEPARTMENT.search(clause)
+    department = department_match.group(0).strip(" ,;:") if department_match else None
+    rest = clause[:department_match.start()] + " , " + clause[department_match.end():] if department_match else clause
+    rest = _CUE.sub(" ", rest)
+    name, role = None, None
+    for match in _NAME.finditer(rest):
+        candidate = match.group(0).strip()
+        if _is_name(candidate):
+            name = candidate
+            before = rest[:match.start()]
+            after = rest[match.end():]
+            before = _GLUE.sub(" ", _CUE.sub(" ", before.split(".")[-1])).strip(" ,;:-–()").split()
+            cut = max((j + 1 for j, w in enumerate(before) if w.lower().strip(",:") in _LEAD_IN), default=0)
+            role_words = [w for w in before[cut:] if _ROLE_WORD.match(w)]
+            role = " ".join(role_words) if role_words and len(before) - cut <= 3 else None
+            if role is None:
+                tail = _GLUE.sub(" ", after).strip()
+                first = re.split(r"\s*[,;–]\s*", tail.lstrip(" ,;:–-"), maxsplit=1)[0].strip(" .()")
+                if first and after.lstrip().startswith(",") and re.fullmatch(r"[a-zæøå][\wæøå -]{2,50}", first):
+                    role = first
+            break
+    if department and name and department.lower().startswith(name.lower()):
+        department = None
+    return name, role, department
+
+
+def parse_contacts(text: str) -> list[Contact]:
+    """Every contact in ``text`` (a contact line or a paragraph), in order; [] when it gives no way to
+    reach anyone. Each address anchors one contact; a phone goes with the address before it."""
+    text = re.sub(r"\s+", " ", text).strip()
+    emails = [(m.start(), m.end(), m.group(0).rstrip(".")) for m in _EMAIL.finditer(text)]
+    phones = _phones(text)
+    anchors = sorted([(s, e, "email", v) for s, e, v in emails]
+                     + [(s, e, "phone", v) for s, e, v in phones
+                        if not any(es <= s < ee for es, ee, _ in emails)])
+    contacts: list[Contact] = []
+    previous_end = 0
+    pending_phone_for: int | None = None
+    for i, (start, end, kind, value) in enumerate(anchors):
+        if kind == "phone" and pending_phone_for is not None and not re.search(r"[A-ZÆØÅ]", text[previous_end:start]):
+            contacts[pending_phone_for] = _with_phone(contacts[pending_phone_for], value)
+            previous_end = end
+            continue
+        # the clause: back to the previous anchor or sentence end, not past a ':' list opener
+        clause_start = previous_end
+        sentence = max(text.rfind(". ", clause_start, start), text.rfind("? ", clause_start, start))
+        if sentence >= 0 and not re.search(r"[A-ZÆØÅ]\w+\s+[A-ZÆØÅ]", text[sentence:start]):
+            sentence = -1  # the name is before the full stop ("Jens Holm. Mail: …" is rare); keep the clause
+        clause = text[sentence + 2 if sentence >= 0 else clause_start:start]
+        name, role, department = _person(clause)
+        if name is None:  # "jeho@x.dk, Jens Holm" or "mail: … (Jens Holm, projektleder)"
+            after = text[end:anchors[i + 1][0] if i + 1 < len(anchors) else len(text)]
+            if not _EMAIL.search(after):
+                name, role_after, department_after = _person(after.split(".")[0])
+                role, department = role or (role_after if name else None), department or department_after
+        email = valid_email(value) if kind == "email" else None
+        phone = value if kind == "phone" else None
+        if email is None and phone is None:
+            previous_end = end
+            continue
+        if phone and name is None:
+            previous_end = end
+            continue  # a bare number with no one named is not a contact
+        contacts.append(Contact(name=name, role=role, email=email, phone=phone, department=department))
+        pending_phone_for = len(contacts) - 1 if email else None
+        previous_end = end
+    return _unique(contacts)
+
+
+def _with_phone(contact: Contact, phone: str) -> Contact:
+    if contact.phone:
+        return contact
+    return Contact(contact.name, contact.role, contact.email, phone, contact.department)
+
+
+def _unique(contacts: list[Contact]) -> list[Contact]:
+    out: list[Contact] = []
+    for contact in contacts:
+        same = next((i for i, c in enumerate(out) if contact.email and c.email == contact.email
+                     or contact.name and c.name == contact.name and not (c.email and contact.email)), None)
+        if same is None:
+            out.append(contact)
+        else:  # the fuller record wins
+            old = out[same]
+            out[same] = Contact(old.name or contact.name, old.role or contact.role, old.email or contact.email,
+                                old.phone or contact.phone, old.department or contact.department)
+    return out
+
+
+def parse_contact(line: str) -> Contact | None:
+    """The first contact of a line like 'Kontakt chefkonsulent Bente Bundgård Jokumsen på bejo@x.dk'."""
+    found = parse_contacts(line)
+    return found[0] if found else None
 
 
 def _is_contact_line(text: str) -> bool:
-    return bool(_EMAIL.search(text) or _PHONE.search(text)) and len(text) < 300
+    return len(text) < 300 and bool(_EMAIL.search(text) or _phones(text))

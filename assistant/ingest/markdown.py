@@ -11,7 +11,7 @@ from ..municipalities import MUNICIPALITIES, normalize_municipality
 from ..records import Case, Contact, Document
 from .cases import _is_document_line, _sections
 from .common import MAX_FIELD, MAX_FRONT_MATTER, Block, CorpusError, clip_long_words, slugify, warn
-from .contacts import valid_email
+from .contacts import valid_email, valid_phone
 
 
 class _NoAliasLoader(yaml.SafeLoader):
@@ -80,7 +80,7 @@ def parse_markdown(text: str, source: str) -> Case:
         blocks.insert(0, Block(heading_title, heading=True))
     if title is None or (isinstance(title, str) and not title.strip()):
         raise CorpusError(f"{source}: a Markdown case needs a 'title' (front matter or '# heading')")
-    return _case_from_fields(meta.get("id"), title, meta.get("municipality"), meta.get("contact"),
+    return _case_from_fields(meta.get("id"), title, meta.get("municipality"), meta.get("contacts", meta.get("contact")),
                              meta.get("source"), blocks, source, meta.get("theme"))
 
 
@@ -106,22 +106,24 @@ def _contact_field(contact: object, source: str) -> Contact | None:
         raise CorpusError(f"{source}: 'contact' must be a mapping with name, role, email")
     name = _text_field(contact.get("name"), "contact name", source, numbers=False)
     role = _text_field(contact.get("role"), "contact role", source, numbers=False)
-    phone = _text_field(contact.get("phone"), "contact phone", source)
+    raw_phone = _text_field(contact.get("phone"), "contact phone", source)
     email = valid_email(contact.get("email"), source)
-    if phone and not re.fullmatch(r"\+?[\d ()-]{6,24}", phone):
-        warn(f"{source}: dropped the contact phone {phone[:40]!r} (not a phone number)")
-        phone = None
-    if not name and not email:
+    phone = valid_phone(raw_phone) if raw_phone else None
+    if raw_phone and phone is None:
+        warn(f"{source}: dropped the contact phone {raw_phone[:40]!r} (not a phone number)")
+    department = _text_field(contact.get("department"), "contact department", source, numbers=False)
+    if not name and not email and not phone:
         if contact.get("name") or contact.get("email"):
-            warn(f"{source}: dropped a contact with no usable name or e-mail")
+            warn(f"{source}: dropped a contact with no usable name, e-mail or phone")
         return None
-    return Contact(name=name or email, role=role, email=email, phone=phone)
+    return Contact(name=name, role=role, email=email, phone=phone, department=department)
 
 
 def _case_from_fields(case_id, title, municipality, contact, cited, blocks, source, theme) -> Case:
     title = clip_long_words(_text_field(title, "title", source, required=True))
     municipality_name = _text_field(municipality, "municipality", source, numbers=False)
-    contact_record = _contact_field(contact, source)
+    entries = contact if isinstance(contact, list) else [contact]
+    contacts = tuple(c for c in (_contact_field(entry, source) for entry in entries) if c is not None)
     municipality = normalize_municipality(municipality_name) if municipality_name else None
     if municipality and municipality not in MUNICIPALITIES:
         warn(f"{source}: {municipality!r} is not one of the 98 Danish municipalities (kept as written)")
@@ -132,7 +134,7 @@ def _case_from_fields(case_id, title, municipality, contact, cited, blocks, sour
     full_source = f"{source} ({cited})" if cited else source
     return Case(id=case_id or slugify(f"{municipality or 'case'}-{title}", 60),
                 title=title, municipality=municipality, theme=theme, sections=_sections(blocks),
-                contact=contact_record, documents=documents, source=full_source)
+                contact=None, contacts=contacts, documents=documents, source=full_source)
 
 
 def jsonl_rows(text: str, source: str, error: type[ValueError] = CorpusError) -> list[tuple[int, dict]]:
@@ -161,6 +163,6 @@ def parse_jsonl(text: str, source: str) -> list[Case]:
         if heading_title:
             blocks.insert(0, Block(heading_title, heading=True))
         cases.append(_case_from_fields(row.get("id"), row["title"], row.get("municipality"),
-                                       row.get("contact"), row.get("source"), blocks,
+                                       row.get("contacts", row.get("contact")), row.get("source"), blocks,
                                        f"{source}#{number}", row.get("theme")))
     return cases
