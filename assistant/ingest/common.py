@@ -74,7 +74,49 @@ _DOC = re.compile(r"\((?:pdf|docx?|xlsx?|pptx?)\)\s*$|\.pdf\b", re.IGNORECASE)
 _NAME = re.compile(r"[A-ZÆØÅ][\w’'-]+(?:\s+(?:[A-ZÆØÅ][\w’'-]+|de|van|von))*\s+[A-ZÆØÅ][\w’'-]+")
 _MORE = re.compile(r"^(vil du vide mere|læs mere|mere information|kontakt|kontaktperson|"
                    r"want to know more|more information|contact)\b.*[?:]?$", re.IGNORECASE)
-_BOILERPLATE = {"gå til hovedindhold", "tema", "indhold", "ældre end 12 mdr.", "skip to content"}
+
+
+
+# Page furniture: lines that are navigation, labels, share icons, placeholders or notices, never content.
+_FURNITURE_LINES = {
+    "gå til hovedindhold", "gå til indhold", "spring til indhold", "spring til hovedindhold", "skip to content",
+    "skip to main content", "tema", "indhold", "indholdsfortegnelse", "ældre end 12 mdr.", "ældre end 12 måneder",
+    "menu", "søg", "søgning", "log ind", "log ud", "luk", "tilbage", "til toppen", "print", "udskriv", "del",
+    "del siden", "del artiklen", "facebook", "linkedin", "twitter", "instagram", "youtube", "x", "mail", "e-mail",
+    "kopier link", "læs også", "relateret", "relaterede temaer", "relaterede artikler", "følg os",
+    "case", "cases", "eksempel", "nyhed", "nyheder", "artikel", "accepter", "accepter alle", "afvis",
+    "cookies", "cookieindstillinger", "annonce", "english", "dansk", "kalaallisut", "da", "en", "kl",
+}
+_FURNITURE = re.compile(
+    r"^(?:\[(?:billede|image|foto|illustration|video)\b[^\]]*\]"          # image placeholders
+    r"|(?:foto|photo|billede|illustration)\s*:.{0,80}"                     # photo credits
+    r"|log\s+ind\b.{0,120}|du\s+skal\s+være\s+logget\s+ind.{0,120}"          # login walls
+    r"|kategori(?:er)?\s*:.{0,80}|tags?\s*:.{0,120}|emner?\s*:.{0,120}"
+    r"|(?:sidst\s+)?(?:opdateret|publiceret|udgivet)\s*:?\s*\d.{0,40}"
+    r"|(?:del|share)(?:\s+(?:på|on|via))?\s+(?:facebook|linkedin|twitter|x|e-?mail)"
+    r"|side\s+\d+\s+af\s+\d+|page\s+\d+\s+of\s+\d+"                        # page footers
+    r"|inspirationskatalog(?:et)?\s+[\wæøå -]{0,50}"                          # catalogue breadcrumb
+    r"|[^\s/›>»|]{1,30}(?:\s*[/›>»|]\s*[^\s/›>»|][^/›>»|]{0,30}){1,5})$",      # breadcrumbs "Tema / Økonomi"
+    re.IGNORECASE)
+
+
+def is_furniture(text: str) -> bool:
+    """Whether a line or block is page furniture (skip-links, breadcrumbs, icons, notices, credits)."""
+    line = re.sub(r"\s+", " ", text).strip()
+    if not line:
+        return True
+    if line.lower().strip(" .:") in _FURNITURE_LINES:
+        return True
+    return len(line) <= 160 and bool(_FURNITURE.match(line)) and "@" not in line and not line.endswith(".")
+
+
+_SOURCE_LINE = re.compile(r"^\s*(?:kilde|source|url)\s*:\s*(https?://\S+)\s*$", re.IGNORECASE)
+
+
+def source_line(text: str) -> str | None:
+    """The URL of a "Kilde: https://…" line (a text copy's record of where the page came from)."""
+    match = _SOURCE_LINE.match(text)
+    return match.group(1) if match else None
 
 
 class CorpusError(ValueError):

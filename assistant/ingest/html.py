@@ -1,65 +1,159 @@
-"""Theme pages saved as HTML."""
+"""Web pages saved as HTML: the main content as heading and paragraph blocks, the page's URL as source.
+
+Structure comes from selectolax. What is not content is dropped: scripts and styles, the site's
+navigation, header, footer and asides (outside the main content), and elements whose class, id,
+role or label says cookie banner, skip-link, breadcrumb, share buttons, menu, related links or
+newsletter. The main content is ``<main>`` (or ``<article>``, ``[role=main]``, else the body).
+Headings become heading blocks; paragraphs, list items (each nesting level on its own), table
+cells, definition lists and quotes become paragraph blocks. A list item that opens with a short bold
+text ("<strong>Frugttræer i skolegården</strong> (Middelfart Kommune)") is a heading with its rest as
+a paragraph: lists of cases are laid out that way. The source is the page's canonical URL, else its
+``og:url``, else the URL `assistant import` fetched it from.
+"""
 
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
+
+from selectolax.lexbor import LexborHTMLParser as HTMLParser
+from selectolax.lexbor import LexborNode as Node
 
 from ..records import Case
 from .cases import parse_theme_blocks
-from .common import _BOILERPLATE, Block
+from .common import Block, is_furniture
+
+_DROP_TAGS = ("script", "style", "noscript", "template", "svg", "iframe", "form", "button", "select", "figcaption",
+              "img", "picture", "video", "audio", "canvas", "object")
+_OUTSIDE_TAGS = ("nav", "header", "footer", "aside")  # site chrome, unless inside the main content
+_FURNITURE = re.compile(r"cookie|consent|gdpr|skip|breadcrumb|brødkrumme|share|social|some-|del-|menu|navigation|"
+                        r"newsletter|nyhedsbrev|related|relateret|banner|sidebar|tags?\b|byline|print", re.IGNORECASE)
+_HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+_TEXT_BLOCKS = {"p", "li", "dt", "dd", "td", "th", "blockquote", "pre", "address", "caption"}
+_CONTAINERS = {"div", "section", "article", "main", "body", "ul", "ol", "dl", "table", "tbody", "thead", "tr",
+               "figure", "details", "summary", "span", "header", "footer", "aside", "nav", "center", "font"}
+_SITE_SUFFIX = re.compile(r"\s+[|–—-]\s+[^|–—-]{2,60}$")
 
 
-class _HTMLBlocks(HTMLParser):
-    """Collects headings and paragraphs (with link targets) from a theme page's HTML."""
+def page_url(tree: HTMLParser) -> str | None:
+    """The page's own URL: canonical link, og:url, or the URL it was imported from."""
+    for selector, attribute in (('link[rel="canonical"]', "href"), ('meta[property="og:url"]', "content"),
+                                ('meta[name="assistant:source-url"]', "content")):
+        node = tree.css_first(selector)
+        value = (node.attributes.get(attribute) or "").strip() if node else ""
+        if re.match(r"https?://\S+$", value):
+            return value
+    return None
 
-    _BLOCK = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "div", "section", "article", "br"}
-    _SKIP = {"title", "script", "style", "nav", "header", "footer", "noscript"}
 
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.blocks: list[Block] = []
-        self.title: str | None = None
-        self._buffer: list[str] = []
-        self._tag: str | None = None
-        self._href: str | None = None
-        self._skip = 0
+def _label(node: Node) -> str:
+    attributes = node.attributes
+    return " ".join(str(attributes.get(key) or "") for key in ("class", "id", "role", "aria-label"))
 
-    def handle_starttag(self, tag, attrs):
-        if tag in self._SKIP:
-            self._skip += 1
-        elif tag in self._BLOCK:
-            self._flush()
-            self._tag = tag
-        elif tag == "a":
-            self._href = dict(attrs).get("href")
 
-    def handle_endtag(self, tag):
-        if tag in self._SKIP:
-            self._skip = max(0, self._skip - 1)
-        elif tag in self._BLOCK:
-            self._flush()
+def _clean(tree: HTMLParser) -> Node | None:
+    for tag in _DROP_TAGS:
+        for node in tree.css(tag):
+            node.decompose()
+    main = tree.css_first("main") or tree.css_first('[role="main"]') or tree.css_first("article") or tree.body
+    if main is None:
+        return None
+    doomed = [node for node in main.traverse(include_text=False)
+              if node is not main and node.tag not in _HEADINGS and _FURNITURE.search(_label(node))]
+    for node in doomed:  # (collected first: the tree must not change while it is walked)
+        if node.parent is not None:
+            node.decompose()
+    if main is tree.body:
+        for tag in _OUTSIDE_TAGS:
+            for node in main.css(tag):
+                node.decompose()
+    return main
 
-    def handle_data(self, data):
-        if not self._skip:
-            self._buffer.append(data)
 
-    def _flush(self):
-        text = re.sub(r"\s+", " ", "".join(self._buffer)).strip()
-        self._buffer = []
-        if text:
-            heading = self._tag in {"h1", "h2", "h3", "h4", "h5", "h6"}
-            if self._tag == "h1" and self.title is None:
-                self.title = text
-            else:
-                self.blocks.append(Block(text, heading=True if heading else None, url=self._href))
-        self._href = None
+def _text(node: Node, skip_lists: bool = False) -> str:
+    """The node's text with spaces between inline elements where the source had them."""
+    if skip_lists:
+        parts = []
+        for child in node.iter(include_text=True):
+            if child.tag in ("ul", "ol", "dl", "table"):
+                continue
+            parts.append(child.text(deep=True, separator="") if child.tag != "-text" else child.text_content or "")
+        raw = "".join(parts)
+    else:
+        raw = node.text(deep=True, separator="")
+    return re.sub(r"\s+", " ", raw).strip()
+
+
+def _link(node: Node) -> str | None:
+    anchor = node.css_first("a[href]")
+    return anchor.attributes.get("href") if anchor is not None else None
+
+
+def _blocks(node: Node, out: list[Block]) -> None:
+    for child in node.iter(include_text=True):
+        tag = child.tag
+        if tag == "-text":
+            text = re.sub(r"\s+", " ", child.text_content or "").strip()
+            if text and node.tag in _CONTAINERS:
+                out.append(Block(text))
+        elif tag in _HEADINGS:
+            text = _text(child)
+            if text:
+                out.append(Block(text, heading=True))
+        elif tag in ("li", "dd", "dt"):
+            _list_item(child, out)
+        elif tag in _TEXT_BLOCKS:
+            text = _text(child)
+            if text:
+                out.append(Block(text, heading=None if tag != "p" else _bold_heading(child, text), url=_link(child)))
+        elif tag == "br":
+            continue
+        else:
+            _blocks(child, out)
+
+
+def _bold_heading(node: Node, text: str) -> bool | None:
+    """A paragraph that is all bold and short is a heading ("<p><strong>Case</strong></p>")."""
+    bold = node.css_first("strong") or node.css_first("b")
+    if bold is not None and re.sub(r"\s+", " ", bold.text()).strip() == text and len(text) <= 110:
+        return True
+    return None
+
+
+def _list_item(item: Node, out: list[Block]) -> None:
+    own = _text(item, skip_lists=True)
+    bold = item.css_first("strong") or item.css_first("b")
+    lead = re.sub(r"\s+", " ", bold.text()).strip() if bold is not None else ""
+    nested = [c for c in item.iter() if c.tag in ("ul", "ol", "dl", "table")]
+    if lead and own.startswith(lead) and len(lead) <= 110 and nested and not lead.endswith((".", ":")):
+        out.append(Block(lead, heading=True))
+        rest = own[len(lead):].strip()
+        if rest:
+            out.append(Block(rest, heading=False))
+    elif own:
+        out.append(Block(own, heading=False, url=_link(item)))
+    for child in nested:
+        _blocks(child, out)
+
+
+def html_blocks(html: str) -> tuple[list[Block], str | None, str | None]:
+    """(content blocks, page title, page URL) of an HTML page."""
+    tree = HTMLParser(html)
+    url = page_url(tree)
+    title_node = tree.css_first("title")
+    title = _SITE_SUFFIX.sub("", re.sub(r"\s+", " ", title_node.text()).strip()) if title_node else ""
+    main = _clean(tree)
+    blocks: list[Block] = []
+    if main is not None:
+        _blocks(main, blocks)
+    blocks = [b for b in blocks if not is_furniture(b.text)]
+    h1 = next((b for b in blocks if b.heading), None)
+    if h1 is not None and (not title or h1.text.startswith(title) or title.startswith(h1.text)):
+        title = h1.text
+    return blocks, title or None, url
 
 
 def parse_theme_html(html: str, source: str) -> list[Case]:
-    parser = _HTMLBlocks()
-    parser.feed(html)
-    parser.close()
-    parser._flush()
-    body = [b for b in parser.blocks if b.text.lower() not in _BOILERPLATE]
-    return parse_theme_blocks(body, source, parser.title)
+    blocks, title, url = html_blocks(html)
+    if title and blocks and blocks[0].heading and blocks[0].text == title:
+        blocks = blocks[1:]
+    return parse_theme_blocks(blocks, url or source, title)

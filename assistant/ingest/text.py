@@ -1,4 +1,12 @@
-"""Theme pages saved as plain text (header lines, then the body's blocks)."""
+"""Web pages saved as plain text: header lines (furniture, title, standfirst), then the body's blocks.
+
+A text copy of a page keeps what the browser showed: skip-links, menus, breadcrumbs ("Tema /
+Økonomi"), "Ældre end 12 mdr.", share-icon names, login notices, image placeholders and photo
+credits. Those lines are dropped (``common.is_furniture``). A leading "Kilde: https://…" line is
+the page's URL: it becomes the case source, never a title. The body starts after an "Indhold" line
+or where the text is indented (as the bundled page); bullet lines ("• …", "- …") are blocks of
+their own.
+"""
 
 from __future__ import annotations
 
@@ -6,30 +14,56 @@ import re
 
 from ..records import Case
 from .cases import parse_theme_blocks
-from .common import _BOILERPLATE, Block
+from .common import Block, is_furniture, source_line
+
+_BULLET = re.compile(r"^\s*(?:[•▪◦·*–-]|\d{1,2}[.)])\s+")
 
 
-def parse_theme_text(text: str, source: str) -> list[Case]:
-    """Parse a theme page saved as plain text (header lines, then indented body blocks)."""
-    raw_blocks = [b for b in re.split(r"\n\s*\n", text.replace("\r\n", "\n")) if b.strip()]
+def _body_blocks(raw: str) -> list[Block]:
+    lines = [line for line in raw.splitlines() if line.strip() and not is_furniture(line)]
+    if not lines:
+        return []
+    if sum(bool(_BULLET.match(line)) for line in lines) >= 2:
+        blocks: list[Block] = []
+        for line in lines:
+            text = _BULLET.sub("", line).strip()
+            if _BULLET.match(line) or not blocks:
+                blocks.append(Block(text))
+            else:
+                blocks[-1] = Block(blocks[-1].text + " " + text)
+        return blocks
+    clean = re.sub(r"\s+", " ", " ".join(lines)).strip()
+    return [] if is_furniture(clean) else [Block(clean)]
+
+
+def text_blocks(text: str) -> tuple[list[str], list[Block], str | None]:
+    """(header lines, body blocks, the page's URL from a "Kilde:" line) of a text copy of a page."""
+    raw_blocks = [b for b in re.split(r"\n\s*\n", text) if b.strip()]
+    url = None
     header: list[str] = []
     body: list[Block] = []
     indented = any(b.startswith((" ", "\t")) for b in raw_blocks)
-    in_body = False
+    has_contents_line = any(b.strip().lower() == "indhold" for b in raw_blocks)
+    in_body = not indented and not has_contents_line
     for raw in raw_blocks:
         clean = re.sub(r"\s+", " ", raw).strip()
-        if not in_body:
-            if (indented and raw.startswith((" ", "\t"))) or (not indented and clean.lower() == "indhold"):
-                in_body = True
-            elif not indented and not any(b.strip().lower() == "indhold" for b in raw_blocks):
-                in_body = True
+        if url is None and source_line(clean):
+            url = source_line(clean)
+            continue
+        if not in_body and ((indented and raw.startswith((" ", "\t"))) or clean.lower() == "indhold"):
+            in_body = True
         if in_body:
             if clean.lower() != "indhold":
-                body.append(Block(clean))
+                body.extend(_body_blocks(raw))
         else:
-            header.extend(line.strip() for line in raw.splitlines() if line.strip())
-    theme = next((h for h in header if h.lower() not in _BOILERPLATE and len(h) < 110), None)
-    # the page's standfirst (a sentence under the theme title) opens the intro
-    standfirst = [Block(h, heading=False) for h in header
-                  if h != theme and h.lower() not in _BOILERPLATE and len(h) >= 60 and not h.endswith("mdr.")]
-    return parse_theme_blocks(standfirst + body, source, theme)
+            header.extend(line.strip() for line in raw.splitlines() if line.strip() and not is_furniture(line))
+    return header, body, url
+
+
+def parse_theme_text(text: str, source: str) -> list[Case]:
+    """Parse a page saved as plain text (header lines, then indented body blocks)."""
+    header, body, url = text_blocks(text)
+    theme = next((h for h in header if len(h) < 110), None)
+    # the page's standfirst (a sentence under the title) opens the intro
+    standfirst = [Block(h, heading=False) for h in header if h != theme and len(h) >= 60]
+    return parse_theme_blocks(standfirst + body, url or source, theme)
