@@ -213,5 +213,54 @@ def chat(host: str | None, port: int | None, index_dir: str | None, corpus: str 
     sys.exit(webapp.main(args))
 
 
+@main.command(name="import")
+@click.argument("sources", nargs=-1, required=True, metavar="URL|FILE...")
+@click.option("--corpus", default="corpus", show_default=True, help="Corpus folder; pages go to <corpus>/imported/.")
+@click.option("--index", "index_dir", default="index", show_default=True, help="Index folder to rebuild.")
+@click.option("--depth", default=0, show_default=True, type=int,
+              help="1: also the pages each given page links to on the same site (not in <nav>/<header>/<footer>).")
+@click.option("--delay", default=1.0, show_default=True, type=float, help="Seconds between two requests to one host.")
+@click.option("--timeout", default=20.0, show_default=True, type=float, help="Seconds to wait for a connection or data.")
+@click.option("--max-bytes", default=5_000_000, show_default=True, type=int, help="Skip a page (or file) larger than this.")
+@click.option("--max-pages", default=50, show_default=True, type=int, help="Fetch at most this many pages in all.")
+@click.option("--model", default=None, help="Embedding model for the rebuild (default: the one the index was built with).")
+@click.option("--no-build", is_flag=True, help="Only fetch and save; leave the index as it is.")
+@click.pass_context
+def import_command(ctx: click.Context, sources: tuple[str, ...], corpus: str, index_dir: str, depth: int,
+                   delay: float, timeout: float, max_bytes: int, max_pages: int, model: str | None,
+                   no_build: bool) -> None:
+    """Fetch web pages (URL) or copy files (FILE) into the corpus, then rebuild the index incrementally
+    (only new text is embedded). Honours robots.txt; a page saved before is fetched conditionally and
+    left untouched when unchanged. Exit code 1 when a page failed or nothing was imported.
+
+    \b
+    Examples:
+      assistant import https://www.example.dk/cases/ --depth 1
+      assistant import case.html notes.md --no-build
+    """
+    from pathlib import Path
+
+    from .ingest.fetch import FAILED, import_sources
+    from .store import IndexLoadError, read_manifest
+
+    results = import_sources(sources, corpus, depth=depth, delay=delay, timeout=timeout, max_bytes=max_bytes,
+                             max_pages=max_pages, on_result=lambda result: click.echo(result.line()))
+    imported = [r for r in results if r.ok]
+    failed = [r for r in results if r.status == FAILED]
+    if imported and not no_build:
+        if model is None:  # keep the index's model, so that its vectors are reused
+            try:
+                recorded = (read_manifest(Path(index_dir)) or {}).get("embedder") or {}
+            except IndexLoadError:
+                recorded = {}
+            if recorded.get("kind") == "sentence-transformers":
+                model = recorded.get("name")
+        ctx.invoke(build, corpus=corpus, index_dir=index_dir, model=model)
+    if failed:
+        raise click.ClickException(f"{len(failed)} of {len(results)} imports failed")
+    if not imported:
+        raise click.ClickException("nothing was imported (every source was skipped)")
+
+
 if __name__ == "__main__":
     main()

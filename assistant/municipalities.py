@@ -22,6 +22,10 @@ MUNICIPALITIES: tuple[str, ...] = (
     "Viborg", "Vordingborg", "Ærø", "Aabenraa", "Aalborg", "Aarhus",
 )
 
+# Greenland's five municipalities (Kalaallit Nunaat): cases come from them too, in Danish.
+GREENLAND: tuple[str, ...] = ("Avannaata", "Kujalleq", "Qeqqata", "Qeqertalik", "Sermersooq")
+ALL_MUNICIPALITIES: tuple[str, ...] = MUNICIPALITIES + GREENLAND
+
 # Other spellings people use (English exonyms, old "aa" forms, towns named for their municipality).
 ALIASES: dict[str, str] = {
     "Copenhagen": "København",
@@ -43,9 +47,10 @@ def normalize_municipality(name: str | None) -> str | None:
     if name is None:
         return None
     bare = re.sub(r"\s+(kommune|municipality)$", "", name.strip(), flags=re.IGNORECASE).strip()
+    bare = re.sub(r"^(?:kommune(?:qarfik)?|municipality\s+of)\s+", "", bare, flags=re.IGNORECASE).strip()
     if not bare:
         return None
-    for official in MUNICIPALITIES:
+    for official in ALL_MUNICIPALITIES:
         if official.lower() == bare.lower():
             return official
     for alias, official in ALIASES.items():
@@ -56,25 +61,34 @@ def normalize_municipality(name: str | None) -> str | None:
 
 @lru_cache(maxsize=1)
 def _pattern() -> re.Pattern[str]:
-    names = sorted(list(MUNICIPALITIES) + list(ALIASES), key=len, reverse=True)
+    names = sorted(list(ALL_MUNICIPALITIES) + list(ALIASES), key=len, reverse=True)
     alternatives = "|".join(re.escape(n) for n in names)
-    # the name as a whole word, optionally genitive ("Hernings", "Aarhus'", "Norddjurs’")
+    # the name as a whole word, optionally genitive ("Hernings", "Aarhus'", "Norddjurs’"), with "Kommune(s)"
+    # after it or Greenland's "Kommune(qarfik)" before it, or the first part of a library service's name
+    # ("Ballerupbibliotekerne")
     return re.compile(
-        rf"(?<![\w-])({alternatives})(?:s|['’]s?)?(?P<kommune>\s+[Kk]ommunes?)?(?![\w-])",
+        rf"(?<![\w-])(?:(?P<prefix>[Kk]ommune(?:qarfik)?)\s+)?({alternatives})(?:s|['’]s?)?"
+        rf"(?:bibliotek(?:et|erne)?)?(?P<kommune>\s+[Kk]ommunes?)?(?![\w-])",
         re.IGNORECASE,
     )
 
 
-def find_municipalities(text: str) -> list[tuple[str, bool]]:
-    """Every municipality named in ``text``, in order, as (official name, followed by 'Kommune')."""
+def find_municipality_spans(text: str) -> list[tuple[str, bool, int]]:
+    """Every municipality named in ``text``, in order: (official name, named with 'Kommune', position)."""
     found = []
     for match in _pattern().finditer(text):
-        raw = match.group(1)
+        raw = match.group(2)
         # case-sensitive guard: "greve", "faxe" etc. are also ordinary words in lower case
         if not raw[0].isupper():
             continue
-        found.append((normalize_municipality(raw) or raw, bool(match.group("kommune"))))
+        found.append((normalize_municipality(raw) or raw, bool(match.group("kommune") or match.group("prefix")),
+                      match.start()))
     return found
+
+
+def find_municipalities(text: str) -> list[tuple[str, bool]]:
+    """Every municipality named in ``text``, in order, as (official name, followed by 'Kommune')."""
+    return [(name, kommune) for name, kommune, _ in find_municipality_spans(text)]
 
 
 def municipalities_in(text: str) -> list[str]:
@@ -141,3 +155,44 @@ def regions_in(text: str) -> list[str]:
 def municipalities_of_regions(text: str) -> list[str]:
     """The municipalities of every region or area named in ``text``."""
     return [m for area in regions_in(text) for m in AREAS[area]]
+
+
+# The municipalities' own web and mail domains: the name with æ/ø/å spelled ae/oe/aa (or e/o/a), hyphens
+# kept or dropped, optionally with "kommune" after it (aeroekommune.dk), plus the short forms some use.
+_DOMAIN_SHORT = {"kk": "København", "ltk": "Lyngby-Taarbæk", "htk": "Høje-Taastrup", "rksk": "Ringkøbing-Skjern",
+                 "fmk": "Faaborg-Midtfyn", "brk": "Bornholm", "vhk": "Vesthimmerland", "frederiksberg": "Frederiksberg",
+                 "aarhuskommune": "Aarhus", "aab": "Aabenraa"}
+
+
+def _spellings(name: str) -> set[str]:
+    lowered = name.lower()
+    variants = {lowered}
+    for letter, options in (("æ", ("ae", "e")), ("ø", ("oe", "o")), ("å", ("aa", "a")), ("é", ("e",))):
+        variants = {v.replace(letter, option) for v in variants for option in options} if letter in lowered \
+            else variants
+    return variants | {v.replace("-", "") for v in variants}
+
+
+@lru_cache(maxsize=1)
+def _domains() -> dict[str, str]:
+    table = {}
+    for name in ALL_MUNICIPALITIES:
+        for spelling in _spellings(name):
+            table[spelling] = name
+            table[spelling + "kommune"] = name
+            table[spelling + "-kommune"] = name
+    table.update(_DOMAIN_SHORT)
+    return table
+
+
+def municipality_of_domain(address: str | None) -> str | None:
+    """The municipality whose own domain an e-mail address or URL is on (bejo@frederikshavn.dk,
+    https://www.aeroekommune.dk/…, amly@sermersooq.gl), else None."""
+    if not address:
+        return None
+    host = address.rsplit("@", 1)[-1] if "@" in address and "://" not in address else \
+        re.sub(r"^[a-z][a-z0-9+.-]*://", "", address.strip().lower()).split("/", 1)[0].split(":", 1)[0]
+    labels = host.lower().strip(".").split(".")
+    if len(labels) < 2 or labels[-1] not in ("dk", "gl"):
+        return None
+    return _domains().get(labels[-2])

@@ -15,7 +15,7 @@ from .corpus import CorpusError
 from .embedding import Embedder, get_embedder
 from .fusion import RetrieverKind, evidence_fusion, rrf
 from .language import clean_query, detect_language, strip_contact_frame
-from .municipalities import MUNICIPALITIES, municipalities_in, municipalities_of_regions, normalize_municipality
+from .municipalities import ALL_MUNICIPALITIES, municipalities_in, municipalities_of_regions, normalize_municipality
 from .records import Case, Hit
 from .store import IndexData, IndexLoadError, build_index, load_index, read_manifest, recorded_corpus, staleness
 
@@ -143,7 +143,7 @@ class Retriever:
         if not isinstance(municipality, str):
             raise ValueError(f"municipality must be a name, not {type(municipality).__name__}")
         name = normalize_municipality(municipality)
-        if name not in self._municipality_rows and name not in MUNICIPALITIES:
+        if name not in self._municipality_rows and name not in ALL_MUNICIPALITIES:
             known = ", ".join(self.municipalities)
             raise ValueError(f"unknown municipality {municipality!r}; the corpus has: {known}")
         return name

@@ -14,7 +14,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from ..municipalities import find_municipalities
+from ..municipalities import find_municipalities, find_municipality_spans, municipality_of_domain
 from ..records import Case, Contact, Document, Section
 from .common import _DOC, _EMAIL, _MORE, Block, slugify
 from .contacts import _is_contact_line, parse_contact, parse_contacts
@@ -28,16 +28,37 @@ def _is_more_heading(block: Block) -> bool:
     return block.is_heading and bool(_MORE.match(block.text.strip()))
 
 
-def _dominant_municipality(blocks: list[Block]) -> str | None:
-    counts: Counter[str] = Counter()
+# words right before a name that make it a partner, not the owner ("i samarbejde med Viborg Kommune")
+_PARTNER_CUE = re.compile(r"(?:\b(?:med|mellem|hos|fra|og|samt|til|end|som)|nabokommune\w*|partner\w*)\s+$", re.IGNORECASE)
+
+
+def _dominant_municipality(blocks: list[Block], contacts: tuple[Contact, ...] = (), page: str | None = None) -> str | None:
+    """Whose case the blocks are: names counted (with "Kommune" triple, a heading's or the case's first
+    name more, a partner's named after "med"/"og"/"hos" … less), plus the municipal domain of the
+    case's contact e-mails and of the page's URL."""
+    scores: Counter[str] = Counter()
     first: dict[str, int] = {}
     for block in blocks:
-        for name, with_kommune in find_municipalities(block.text):
-            counts[name] += 3 if with_kommune else 1
+        for name, with_kommune, start in find_municipality_spans(block.text):
+            weight = 3.0 if with_kommune else 1.0
+            if block.is_heading or not first:
+                weight += 2.0
+            if _PARTNER_CUE.search(block.text[max(0, start - 30):start]):
+                weight *= 0.3
+            scores[name] += weight
             first.setdefault(name, len(first))
-    if not counts:
+    for contact in contacts:
+        owner = municipality_of_domain(contact.email)
+        if owner:
+            scores[owner] += 4.0
+            first.setdefault(owner, len(first))
+    owner = municipality_of_domain(page)
+    if owner:
+        scores[owner] += 3.0
+        first.setdefault(owner, len(first))
+    if not scores:
         return None
-    return max(counts, key=lambda n: (counts[n], -first[n]))
+    return max(scores, key=lambda n: (scores[n], -first[n]))
 
 
 def _kommune_named(block: Block) -> set[str]:
@@ -64,7 +85,9 @@ def _segment(blocks: list[Block]) -> tuple[list[Block], list[list[Block]]]:
                 intro.append(block)
             continue
         if closing:
-            if _is_contact_line(block.text) or _is_document_line(block) or _is_more_heading(block):
+            # a short label right above a contact line ("Stabschef", "Borgmester (formand)") is part of it
+            label = len(block.text.split()) <= 4 and nxt is not None and _is_contact_line(nxt.text)
+            if _is_contact_line(block.text) or _is_document_line(block) or _is_more_heading(block) or label:
                 current.append(block)
                 continue
             closing = False
@@ -124,19 +147,49 @@ def _contacts_and_documents(blocks: list[Block]) -> tuple[tuple[Contact, ...], t
     return tuple(contacts), tuple(documents)
 
 
+_GOAL_PREFIX = re.compile(r"^\s*(?:(?:FN'?s\s+)?(?:verdens)?mål|SDG|goal)\s*(?:nr\.?\s*)?\d{1,2}\s*[:.–-]\s*", re.IGNORECASE)
+
+
+def case_title(page_title: str) -> str:
+    """A single-case page's title without its goal prefix and its municipality suffix: "Mål 4:
+    Læsevenner på tværs af generationer i Ringsted" -> "Læsevenner på tværs af generationer"."""
+    title = _GOAL_PREFIX.sub("", page_title).strip()
+    spans = find_municipality_spans(title)
+    if spans:
+        name, _, start = spans[-1]
+        if re.search(r"\s(?:i|in|på)\s+$", title[:start]) and not re.search(r"\w", title[start:].split(" ", 2)[-1]
+                                                                              if title[start:].count(" ") > 1 else ""):
+            title = re.sub(r"\s(?:i|in|på)\s+$", "", title[:start]).strip()
+    return title or page_title
+
+
 def parse_theme_blocks(blocks: list[Block], source: str, theme: str | None) -> list[Case]:
-    """Turn a theme page's body blocks into its intro (if any) and cases."""
+    """Turn a theme page's body blocks into its intro (if any) and cases.
+
+    A page with one case and no intro is a single-case page: the case takes the page's title (less a
+    "Mål 4:" prefix and an "i <By>" suffix). A case with no heading of its own (a news paragraph)
+    takes the page's title too. A page that names no municipality in its text but sits on one's
+    domain, or whose contacts do, is that municipality's case.
+    """
     stem = slugify(Path(source).stem, 60)
     intro, segments = _segment(blocks)
+    page = source if re.match(r"https?://", source) else None
+    if not segments and intro and (municipality_of_domain(page) or any(
+            municipality_of_domain(c.email) for c in _contacts_and_documents(intro)[0])):
+        intro, segments = [], [intro]  # one municipality's own page: it never names itself
     cases: list[Case] = []
     if intro:
         title = _title(intro) if any(b.is_heading for b in intro) else (theme or stem)
         cases.append(Case(id=f"{stem}-intro", title=theme or title, municipality=None, theme=theme,
                           sections=_sections(intro), contact=None, source=source, kind="intro"))
+    single = len(segments) == 1 and not intro
     for blocks_of_case in segments:
-        municipality = _dominant_municipality(blocks_of_case)
-        title = _title(blocks_of_case)
         contacts, documents = _contacts_and_documents(blocks_of_case)
+        municipality = _dominant_municipality(blocks_of_case, contacts, page if single else None)
+        if theme and (single or not any(b.is_heading and not _is_more_heading(b) for b in blocks_of_case)):
+            title = case_title(theme)
+        else:
+            title = _title(blocks_of_case)
         cases.append(Case(id=slugify(f"{municipality or stem}-{title}", 60), title=title,
                           municipality=municipality, theme=theme, sections=_sections(blocks_of_case),
                           contact=None, contacts=contacts, documents=documents, source=source))

@@ -84,7 +84,7 @@ _FURNITURE_LINES = {
     "menu", "søg", "søgning", "log ind", "log ud", "luk", "tilbage", "til toppen", "print", "udskriv", "del",
     "del siden", "del artiklen", "facebook", "linkedin", "twitter", "instagram", "youtube", "x", "mail", "e-mail",
     "kopier link", "læs også", "relateret", "relaterede temaer", "relaterede artikler", "følg os",
-    "case", "cases", "eksempel", "nyhed", "nyheder", "artikel", "accepter", "accepter alle", "afvis",
+    "case", "cases", "eksempel", "nyhed", "nyheder", "artikel", "nyhedsbrev", "accepter", "accepter alle", "afvis",
     "cookies", "cookieindstillinger", "annonce", "english", "dansk", "kalaallisut", "da", "en", "kl",
 }
 _FURNITURE = re.compile(

@@ -47,6 +47,10 @@ _DEPARTMENT = re.compile(
     r"\s+(?:for|til)\s+[\wæøåÆØÅ -]{3,60}?(?=\s*(?:[:,;(–]|\bpå\b|\bi\b|$))"
     r"|[A-ZÆØÅ][\wæøå]+(?:,\s*[A-ZÆØÅa-zæøå][\wæøå]+)*\s+og\s+[A-ZÆØÅ][\wæøå]+(?:forvaltning(?:en)?)?"
     r"|[A-ZÆØÅ][\wæøå]*(?:forvaltning(?:en)?|afdeling(?:en)?|sekretariat(?:et)?))")
+# a word naming a job (at the start of a sentence it is capitalised like a name)
+_ROLE_NOUN = re.compile(r"(?:leder|chef|konsulent|koordinator|ansvarlig|direktør|ambassadør|formand|borgmester|"
+                        r"medarbejder|rådgiver|specialist|assistent|sekretær|inspektør|guide|manager|planlægger|"
+                        r"arkitekt|ingeniør|fuldmægtig|rådmand|forstander|underviser|lærer|pedel)$", re.IGNORECASE)
 # words that lead in to a name rather than being its role ("… kan du kontakte Jens Holm")
 _LEAD_IN = {"kontakt", "kontakte", "kontaktperson", "kontaktpersonen", "til", "ved", "hos", "du", "os", "kan", "mere",
             "vide", "vil", "eller", "og", "med", "skriv", "ring", "contact", "please", "or", "and", "er", "is"}
@@ -121,6 +125,11 @@ def _person(clause: str) -> tuple[str | None, str | None, str | None]:
     name, role = None, None
     for match in _NAME.finditer(rest):
         candidate = match.group(0).strip()
+        first_word = candidate.split()[0]
+        if len(candidate.split()) >= 3 and _ROLE_NOUN.search(first_word):  # "Ungdomsskoleleder Per Mølgaard"
+            rest = rest[:match.start()] + " " + first_word.lower() + " " + rest[match.start() + len(first_word):]
+            candidate = candidate[len(first_word):].strip()
+            match = re.search(re.escape(candidate), rest)
         if _is_name(candidate):
             name = candidate
             before = rest[:match.start()]
@@ -171,6 +180,13 @@ def parse_contacts(text: str) -> list[Contact]:
                 role, department = role or (role_after if name else None), department or department_after
         email = valid_email(value) if kind == "email" else None
         phone = value if kind == "phone" else None
+        if name is None and email and contacts and contacts[-1].email is None and previous_end and \
+                not re.search(r"[A-ZÆØÅ]\w+\s+[A-ZÆØÅ]", text[previous_end:start]):
+            # "Sanne Krog, Tlf.: 44 77 34 56, sakr@…": the address completes the contact before it
+            last = contacts[-1]
+            contacts[-1] = Contact(last.name, last.role, email, last.phone, last.department or department)
+            previous_end = end
+            continue
         if email is None and phone is None:
             previous_end = end
             continue

@@ -146,9 +146,12 @@ def html_blocks(html: str) -> tuple[list[Block], str | None, str | None]:
     if main is not None:
         _blocks(main, blocks)
     blocks = [b for b in blocks if not is_furniture(b.text)]
-    h1 = next((b for b in blocks if b.heading), None)
-    if h1 is not None and (not title or h1.text.startswith(title) or title.startswith(h1.text)):
-        title = h1.text
+    h1 = tree.css_first("h1")
+    h1_text = re.sub(r"\s+", " ", h1.text()).strip() if h1 is not None else ""
+    if h1_text:  # the page's own heading; <title> often adds or shortens with the site's name
+        title = h1_text
+    elif not title:  # no <title>, no <h1>: the first heading
+        title = next((b.text for b in blocks if b.heading), "")
     return blocks, title or None, url
 
 

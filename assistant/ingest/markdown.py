@@ -7,7 +7,7 @@ import re
 
 import yaml
 
-from ..municipalities import MUNICIPALITIES, normalize_municipality
+from ..municipalities import ALL_MUNICIPALITIES, normalize_municipality
 from ..records import Case, Contact, Document
 from .cases import _is_document_line, _sections
 from .common import MAX_FIELD, MAX_FRONT_MATTER, Block, CorpusError, clip_long_words, slugify, warn
@@ -125,8 +125,8 @@ def _case_from_fields(case_id, title, municipality, contact, cited, blocks, sour
     entries = contact if isinstance(contact, list) else [contact]
     contacts = tuple(c for c in (_contact_field(entry, source) for entry in entries) if c is not None)
     municipality = normalize_municipality(municipality_name) if municipality_name else None
-    if municipality and municipality not in MUNICIPALITIES:
-        warn(f"{source}: {municipality!r} is not one of the 98 Danish municipalities (kept as written)")
+    if municipality and municipality not in ALL_MUNICIPALITIES:
+        warn(f"{source}: {municipality!r} is not one of the 98 Danish or 5 Greenlandic municipalities (kept as written)")
     cited = _text_field(cited, "source", source)
     theme = _text_field(theme, "theme", source)
     case_id = _text_field(case_id, "id", source)

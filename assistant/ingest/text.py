@@ -60,10 +60,21 @@ def text_blocks(text: str) -> tuple[list[str], list[Block], str | None]:
     return header, body, url
 
 
+def _is_sentence(line: str) -> bool:
+    return len(line.split()) >= 11 or line.rstrip().endswith(".")
+
+
 def parse_theme_text(text: str, source: str) -> list[Case]:
     """Parse a page saved as plain text (header lines, then indented body blocks)."""
     header, body, url = text_blocks(text)
-    theme = next((h for h in header if len(h) < 110), None)
+    # the title is the last short header line before the standfirst (a sentence: 11+ words or a full stop);
+    # labels above it ("Partnerskaber", a category) are not
+    lines = [h for h in header if len(h) < 110]
+    first_sentence = next((i for i, h in enumerate(lines) if _is_sentence(h)), len(lines))
+    titles = [h for h in lines[:first_sentence] if not _is_sentence(h)]
+    theme = titles[-1] if titles else None
+    if theme is None and body and body[0].is_heading:
+        theme = body[0].text
     # the page's standfirst (a sentence under the title) opens the intro
-    standfirst = [Block(h, heading=False) for h in header if h != theme and len(h) >= 60]
+    standfirst = [Block(h, heading=False) for h in header if h != theme and h not in titles and len(h) >= 60]
     return parse_theme_blocks(standfirst + body, url or source, theme)
