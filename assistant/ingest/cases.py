@@ -137,9 +137,14 @@ def _contacts_and_documents(blocks: list[Block]) -> tuple[tuple[Contact, ...], t
     """Every contact the case's blocks give (contact lines, and sentences with an address), in order."""
     contacts: list[Contact] = []
     documents = []
-    for block in blocks:
+    for i, block in enumerate(blocks):
         if _EMAIL.search(block.text) or _is_contact_line(block.text):
-            for contact in parse_contacts(block.text):
+            text = block.text
+            before = blocks[i - 1] if i else None
+            if before is not None and len(before.text.split()) <= 8 and not _is_more_heading(before) \
+                    and not _is_contact_line(before.text) and not before.text.endswith((".", "?", "!")):
+                text = before.text + ", " + text  # a name or role on the line above ("Nanna Elkjær / Tlf.: …")
+            for contact in parse_contacts(text):
                 if contact not in contacts and not any(c.email and c.email == contact.email for c in contacts):
                     contacts.append(contact)
         if _is_document_line(block):

@@ -87,12 +87,13 @@ _FURNITURE_LINES = {
     "case", "cases", "eksempel", "nyhed", "nyheder", "artikel", "nyhedsbrev", "accepter", "accepter alle", "afvis",
     "cookies", "cookieindstillinger", "annonce", "english", "dansk", "kalaallisut", "da", "en", "kl",
 }
+_FURNITURE_KEYS = frozenset(line.strip(" .:") for line in _FURNITURE_LINES)
 _FURNITURE = re.compile(
     r"^(?:\[(?:billede|image|foto|illustration|video)\b[^\]]*\]"          # image placeholders
     r"|(?:foto|photo|billede|illustration)\s*:.{0,80}"                     # photo credits
     r"|log\s+ind\b.{0,120}|du\s+skal\s+være\s+logget\s+ind.{0,120}"          # login walls
     r"|kategori(?:er)?\s*:.{0,80}|tags?\s*:.{0,120}|emner?\s*:.{0,120}"
-    r"|(?:sidst\s+)?(?:opdateret|publiceret|udgivet)\s*:?\s*\d.{0,40}"
+    r"|(?:sidst\s+|senest\s+)?(?:opdateret|publiceret|udgivet|redigeret)\s*:?\s*\d.{0,40}"
     r"|(?:del|share)(?:\s+(?:på|on|via))?\s+(?:facebook|linkedin|twitter|x|e-?mail)"
     r"|side\s+\d+\s+af\s+\d+|page\s+\d+\s+of\s+\d+"                        # page footers
     r"|inspirationskatalog(?:et)?\s+[\wæøå -]{0,50}"                          # catalogue breadcrumb
@@ -105,7 +106,7 @@ def is_furniture(text: str) -> bool:
     line = re.sub(r"\s+", " ", text).strip()
     if not line:
         return True
-    if line.lower().strip(" .:") in _FURNITURE_LINES:
+    if line.lower().strip(" .:") in _FURNITURE_KEYS:
         return True
     return len(line) <= 160 and bool(_FURNITURE.match(line)) and "@" not in line and not line.endswith(".")
 
@@ -153,7 +154,7 @@ class Block:
 
 def looks_like_heading(text: str) -> bool:
     text = text.strip()
-    if "\n" in text or len(text) > 110 or not text:
+    if "\n" in text or len(text) > 110 or not text or len(text.split()) >= 12:  # 12+ words: a sentence
         return False
     if _EMAIL.search(text) or _DOC.search(text):
         return False

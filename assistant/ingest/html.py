@@ -54,6 +54,8 @@ def _clean(tree: HTMLParser) -> Node | None:
     for tag in _DROP_TAGS:
         for node in tree.css(tag):
             node.decompose()
+    for node in tree.css("br"):
+        node.replace_with(" ")  # a line break separates words
     main = tree.css_first("main") or tree.css_first('[role="main"]') or tree.css_first("article") or tree.body
     if main is None:
         return None
