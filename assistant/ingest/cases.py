@@ -126,9 +126,26 @@ def _sections(blocks: list[Block]) -> tuple[Section, ...]:
     return tuple(s for s in sections if s.paragraphs or s.heading)
 
 
+# the focus areas of KL's Verdensmål catalogue, as section labels ("Klima- og miljømæssig bæredygtighed")
+FOCUS_AREAS = {
+    "social": re.compile(r"^social(?:t)?\s+bæredygtig(?:hed)?$", re.IGNORECASE),
+    "klima- og miljømæssig": re.compile(r"^klima-?\s*og\s+miljø(?:mæssig)?\s+bæredygtig(?:hed)?$", re.IGNORECASE),
+    "økonomisk": re.compile(r"^økonomisk\s+bæredygtig(?:hed)?$", re.IGNORECASE),
+    "partnerskaber": re.compile(r"^partnerskaber(?:\s+for\s+handling)?$", re.IGNORECASE),
+}
+
+
+def focus_area(text: str) -> str | None:
+    """The focus area a label names ("Økonomisk bæredygtighed" -> "økonomisk"), else None."""
+    label = re.sub(r"^(?:fokusområde|kategori|tema)\s*:\s*", "", text.strip(), flags=re.IGNORECASE).strip(" .")
+    return next((area for area, pattern in FOCUS_AREAS.items() if pattern.match(label)), None)
+
+
 def _title(blocks: list[Block]) -> str:
-    for block in blocks:
-        if block.is_heading and not _is_more_heading(block):
+    """The case's first heading that is not a "Vil du vide mere?" or a focus-area label."""
+    headings = [b for b in blocks if b.is_heading and not _is_more_heading(b)]
+    for block in headings:
+        if focus_area(block.text) is None or block is headings[-1]:
             return block.text
     return blocks[0].text[:80]
 
@@ -168,6 +185,14 @@ def case_title(page_title: str) -> str:
     return title or page_title
 
 
+def _pages(blocks: list[Block]) -> str:
+    """", s. 3" or ", s. 3–4" for blocks from a PDF; "" otherwise."""
+    pages = [b.page for b in blocks if b.page is not None]
+    if not pages:
+        return ""
+    return f", s. {min(pages)}" if min(pages) == max(pages) else f", s. {min(pages)}–{max(pages)}"
+
+
 def parse_theme_blocks(blocks: list[Block], source: str, theme: str | None) -> list[Case]:
     """Turn a theme page's body blocks into its intro (if any) and cases.
 
@@ -186,7 +211,7 @@ def parse_theme_blocks(blocks: list[Block], source: str, theme: str | None) -> l
     if intro:
         title = _title(intro) if any(b.is_heading for b in intro) else (theme or stem)
         cases.append(Case(id=f"{stem}-intro", title=theme or title, municipality=None, theme=theme,
-                          sections=_sections(intro), contact=None, source=source, kind="intro"))
+                          sections=_sections(intro), contact=None, source=source + _pages(intro), kind="intro"))
     single = len(segments) == 1 and not intro
     for blocks_of_case in segments:
         contacts, documents = _contacts_and_documents(blocks_of_case)
@@ -197,5 +222,6 @@ def parse_theme_blocks(blocks: list[Block], source: str, theme: str | None) -> l
             title = _title(blocks_of_case)
         cases.append(Case(id=slugify(f"{municipality or stem}-{title}", 60), title=title,
                           municipality=municipality, theme=theme, sections=_sections(blocks_of_case),
-                          contact=None, contacts=contacts, documents=documents, source=source))
+                          contact=None, contacts=contacts, documents=documents,
+                          source=source + _pages(blocks_of_case)))
     return cases

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 log = logging.getLogger("assistant.corpus")
 
-SUPPORTED_SUFFIXES = (".txt", ".html", ".htm", ".md", ".markdown", ".jsonl")
+SUPPORTED_SUFFIXES = (".txt", ".html", ".htm", ".md", ".markdown", ".jsonl", ".pdf")
 
 
 @dataclass(frozen=True)
@@ -141,6 +141,7 @@ class Block:
     text: str
     heading: bool | None = None  # None: decide from the text
     url: str | None = None
+    page: int | None = None  # page number in a PDF
 
     def __post_init__(self) -> None:
         self.text = clip_long_words(self.text)

@@ -10,6 +10,7 @@ from ..records import Case
 from .common import MAX_CORPUS, MAX_FILE, MAX_TEXT, SUPPORTED_SUFFIXES, CorpusError, collecting_warnings, warn
 from .html import parse_theme_html
 from .markdown import parse_jsonl, parse_markdown
+from .pdf import parse_pdf
 from .text import parse_theme_text
 
 
@@ -51,6 +52,8 @@ def read_text(path: Path) -> str:
 
 
 def parse_file(path: Path, source: str) -> list[Case]:
+    if path.suffix.lower() == ".pdf":
+        return parse_pdf(path, source)
     text = read_text(path)
     if not text.strip():
         warn(f"{source}: skipped, the file is empty")
