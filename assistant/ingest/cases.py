@@ -17,7 +17,7 @@ from pathlib import Path
 from ..municipalities import find_municipalities, find_municipality_spans, municipality_of_domain
 from ..records import Case, Contact, Document, Section
 from .common import _DOC, _EMAIL, _MORE, Block, slugify
-from .contacts import _is_contact_line, parse_contact, parse_contacts
+from .contacts import _is_contact_line, named_person, parse_contact, parse_contacts
 
 
 def _is_document_line(block: Block) -> bool:
@@ -85,9 +85,12 @@ def _segment(blocks: list[Block]) -> tuple[list[Block], list[list[Block]]]:
                 intro.append(block)
             continue
         if closing:
-            # a short label right above a contact line ("Stabschef", "Borgmester (formand)") is part of it
+            # a short label right above a contact line ("Stabschef", "Borgmester (formand)") is part of it,
+            # and so is the paragraph right under "Vil du vide mere?" (whatever it says)
             label = len(block.text.split()) <= 4 and nxt is not None and _is_contact_line(nxt.text)
-            if _is_contact_line(block.text) or _is_document_line(block) or _is_more_heading(block) or label:
+            under_heading = not block.is_heading and _is_more_heading(current[-1])
+            if _is_contact_line(block.text) or _is_document_line(block) or _is_more_heading(block) or label \
+                    or under_heading:
                 current.append(block)
                 continue
             closing = False
@@ -154,7 +157,14 @@ def _contacts_and_documents(blocks: list[Block]) -> tuple[tuple[Contact, ...], t
     """Every contact the case's blocks give (contact lines, and sentences with an address), in order."""
     contacts: list[Contact] = []
     documents = []
+    named: list[Contact] = []  # people named with a job in the contact section, no address given
+    in_more = False
     for i, block in enumerate(blocks):
+        in_more = in_more or _is_more_heading(block)
+        if in_more and not block.is_heading and not _EMAIL.search(block.text):
+            person = named_person(block.text)
+            if person is not None:
+                named.append(person)
         if _EMAIL.search(block.text) or _is_contact_line(block.text):
             text = block.text
             before = blocks[i - 1] if i else None
@@ -166,6 +176,7 @@ def _contacts_and_documents(blocks: list[Block]) -> tuple[tuple[Contact, ...], t
                     contacts.append(contact)
         if _is_document_line(block):
             documents.append(Document(title=re.sub(r"\s+", " ", block.text).strip(), url=block.url))
+    contacts += [p for p in named if not any(c.name == p.name for c in contacts)]
     return tuple(contacts), tuple(documents)
 
 
@@ -183,6 +194,9 @@ def case_title(page_title: str) -> str:
                                                                               if title[start:].count(" ") > 1 else ""):
             title = re.sub(r"\s(?:i|in|på)\s+$", "", title[:start]).strip()
     return title or page_title
+
+
+MIN_CASE_TEXT = 60  # characters of paragraph text an intro needs to be kept (a case without a municipality: 120)
 
 
 def _pages(blocks: list[Block]) -> str:
@@ -203,6 +217,11 @@ def parse_theme_blocks(blocks: list[Block], source: str, theme: str | None) -> l
     """
     stem = slugify(Path(source).stem, 60)
     intro, segments = _segment(blocks)
+    # left-overs that are no case: an intro of labels only, a trailing "Tilmeld dig nyhedsbrevet"
+    if sum(len(b.text) for b in intro if not b.is_heading) < MIN_CASE_TEXT:
+        intro = []
+    segments = [seg for seg in segments if _dominant_municipality(seg) or _contacts_and_documents(seg)[0]
+                or sum(len(b.text) for b in seg) >= 2 * MIN_CASE_TEXT]
     page = source if re.match(r"https?://", source) else None
     if not segments and intro and (municipality_of_domain(page) or any(
             municipality_of_domain(c.email) for c in _contacts_and_documents(intro)[0])):

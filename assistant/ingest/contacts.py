@@ -199,6 +199,16 @@ def parse_contacts(text: str) -> list[Contact]:
     return _unique(contacts)
 
 
+def named_person(text: str) -> Contact | None:
+    """A person named with a job in a contact section that gives no address ("Projektleder Camilla Ravn
+    står for samarbejdet"): a contact with name and role only. None when no role is named with them."""
+    for match in re.finditer(rf"([\wæøåÆØÅ-]+)\s+({_NAME.pattern})", text):
+        role, name = match.group(1), match.group(2)
+        if _ROLE_NOUN.search(role) and _is_name(name):
+            return Contact(name=name, role=role.lower())
+    return None
+
+
 def _with_phone(contact: Contact, phone: str) -> Contact:
     if contact.phone:
         return contact

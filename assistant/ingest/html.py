@@ -26,7 +26,8 @@ _DROP_TAGS = ("script", "style", "noscript", "template", "svg", "iframe", "form"
               "img", "picture", "video", "audio", "canvas", "object")
 _OUTSIDE_TAGS = ("nav", "header", "footer", "aside")  # site chrome, unless inside the main content
 _FURNITURE = re.compile(r"cookie|consent|gdpr|skip|breadcrumb|brødkrumme|share|social|some-|del-|menu|navigation|"
-                        r"newsletter|nyhedsbrev|related|relateret|banner|sidebar|tags?\b|byline|print", re.IGNORECASE)
+                        r"newsletter|nyhedsbrev|related|relateret|banner|sidebar|tags?\b|byline|print|footer|"
+                        r"site-?info|colophon|masthead|topbar|language|sprog", re.IGNORECASE)
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 _TEXT_BLOCKS = {"p", "li", "dt", "dd", "td", "th", "blockquote", "pre", "address", "caption"}
 _CONTAINERS = {"div", "section", "article", "main", "body", "ul", "ol", "dl", "table", "tbody", "thead", "tr",
@@ -60,7 +61,8 @@ def _clean(tree: HTMLParser) -> Node | None:
     if main is None:
         return None
     doomed = [node for node in main.traverse(include_text=False)
-              if node is not main and node.tag not in _HEADINGS and _FURNITURE.search(_label(node))]
+              if node is not main and node.tag not in _HEADINGS and _FURNITURE.search(_label(node))
+              and node.css_first("h1, h2") is None]  # never a container of the content's headings
     for node in doomed:  # (collected first: the tree must not change while it is walked)
         if node.parent is not None:
             node.decompose()

@@ -53,6 +53,8 @@ def text_blocks(text: str) -> tuple[list[str], list[Block], str | None]:
         if not in_body and ((indented and raw.startswith((" ", "\t"))) or clean.lower() == "indhold"):
             in_body = True
         if in_body:
+            if indented and body and not raw.startswith((" ", "\t")):
+                continue  # after an indented body: the page's footer and related links
             if clean.lower() != "indhold":
                 body.extend(_body_blocks(raw))
         else:
