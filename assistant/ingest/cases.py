@@ -217,6 +217,11 @@ def parse_theme_blocks(blocks: list[Block], source: str, theme: str | None) -> l
     """
     stem = slugify(Path(source).stem, 60)
     intro, segments = _segment(blocks)
+    # a focus-area label that ends a segment introduces the next case ("Social bæredygtighed" above it)
+    for i, segment in enumerate(segments):
+        before = segments[i - 1] if i else intro
+        while before and before[-1].is_heading and focus_area(before[-1].text) and len(before) > 1:
+            segment.insert(0, before.pop())
     # left-overs that are no case: an intro of labels only, a trailing "Tilmeld dig nyhedsbrevet"
     if sum(len(b.text) for b in intro if not b.is_heading) < MIN_CASE_TEXT:
         intro = []

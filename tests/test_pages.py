@@ -1,0 +1,97 @@
+"""Real page shapes (issue 9): every case, municipality, source and contact parsed from the fixture pages
+in tests/fixtures/pages/ exactly as tests/fixtures/pages/expected.json says (written by hand from the
+pages; see the README there). The PDF report is generated here from report-pdf.json with fpdf2."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from assistant.corpus import load_corpus, parse_file
+from assistant.records import Case
+
+pytestmark = pytest.mark.unit
+
+PAGES = Path(__file__).resolve().parent / "fixtures" / "pages"
+EXPECTED = json.loads((PAGES / "expected.json").read_text(encoding="utf-8"))
+
+
+def norm(text: str | None) -> str | None:
+    return None if text is None else re.sub(r"\s+", " ", text).strip()
+
+
+def make_pdf(spec_path: Path, folder: Path) -> Path:
+    from fpdf import FPDF
+
+    spec = json.loads(spec_path.read_text(encoding="utf-8"))
+    pdf = FPDF()
+    pdf.set_font("Helvetica", size=11)
+    pdf.set_title(spec["pages"][0].split("\n")[0])
+    for page in spec["pages"]:
+        pdf.add_page()
+        pdf.multi_cell(0, 6, page)
+    path = folder / spec["filename"]
+    pdf.output(str(path))
+    return path
+
+
+def parse(name: str, tmp_path: Path) -> list[Case]:
+    if name.endswith(".json"):
+        path = make_pdf(PAGES / name, tmp_path)
+        return parse_file(path, path.name)
+    return parse_file(PAGES / name, name)
+
+
+def contact_rows(case: Case) -> list[dict]:
+    return [{"name": c.name, "role": c.role, "email": c.email, "phone": c.phone, "department": c.department}
+            for c in case.contacts]
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_every_case_of_the_page_is_parsed_exactly(name, tmp_path):
+    expected = EXPECTED[name]
+    cases = parse(name, tmp_path)
+    assert [(c.kind, c.municipality, norm(c.title)) for c in cases] == [
+        (e["kind"], e["municipality"], norm(e["title"])) for e in expected["cases"]]
+    for case, want in zip(cases, expected["cases"], strict=True):
+        assert norm(want["must_contain"]) in norm(case.text), (case.title, want["must_contain"])
+        assert contact_rows(case) == [{k: c.get(k) for k in ("name", "role", "email", "phone", "department")}
+                                      for c in want["contacts"]], case.title
+        assert case.source.split(", s. ")[0] == expected["source"]
+
+
+def test_pdf_cases_name_their_pages(tmp_path):
+    cases = parse("report-pdf.json", tmp_path)
+    pages = {c.municipality: c.source.split(", s. ")[1] for c in cases}
+    assert pages == {None: "1", "Kolding": "2", "Tønder": "3–4", "Vejen": "4"}
+
+
+def test_a_pdf_without_a_text_layer_is_a_warning_not_an_empty_case(tmp_path, caplog):
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.rect(20, 20, 100, 60)  # drawn, no text: like a scan
+    path = tmp_path / "scan.pdf"
+    pdf.output(str(path))
+    assert parse_file(path, "scan.pdf") == []
+    assert "scan.pdf: the PDF has no text layer" in caplog.text
+
+
+def test_the_pages_build_as_one_corpus_with_every_municipality(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in EXPECTED:
+        if name.endswith(".json"):
+            make_pdf(PAGES / name, corpus)
+        else:
+            (corpus / name).write_bytes((PAGES / name).read_bytes())
+    cases = load_corpus(corpus)
+    wanted = {e["municipality"] for page in EXPECTED.values() for e in page["cases"]} - {None}
+    assert {c.municipality for c in cases} - {None} == wanted
+    assert len(wanted) >= 12 and {"Sermersooq", "Kujalleq"} <= wanted
+    emails = {c["email"] for page in EXPECTED.values() for e in page["cases"] for c in e["contacts"]} - {None}
+    assert {c.email for case in cases for c in case.contacts} - {None} == emails
