@@ -359,14 +359,30 @@ def _where(case: Case, t: dict) -> str:
     return case.municipality if case.municipality else f"{t['theme']} {case.title}"
 
 
+# English job words as the Danish role words they are part of ("project leader" -> "projektleder")
+_ROLE_WORDS_EN = {"mayor": "borgmester", "project": "projekt", "leader": "leder", "manager": "leder",
+                  "head": "leder", "consultant": "konsulent", "adviser": "konsulent", "advisor": "konsulent",
+                  "coordinator": "koordinator", "chief": "chef", "director": "direktør", "ambassador": "ambassadør",
+                  "chair": "formand", "chairman": "formand", "chairperson": "formand", "staff": "stab"}
+
+
 def contacts_for(case: Case, question: str = "") -> list:
-    """The case's contacts, the one whose role the question names first ("projektlederen")."""
-    asked = set(stem_words(words(question)))
+    """The case's contacts, the one whose role the question names first ("projektlederen", "the project
+    leader"); otherwise in the case's order."""
+    asked = {stem for w in words(question) for stem in (stem_words([w])[0], _ROLE_WORDS_EN.get(w, ""))
+             if len(stem) >= 4}
 
-    def named(contact) -> bool:
-        return bool(contact.role) and bool(asked & set(stem_words(words(contact.role))))
+    def fit(contact) -> int:
+        role = (contact.role or "").lower().replace(" ", "")
+        return sum(stem in role for stem in asked)
 
-    return sorted(case.contacts, key=lambda c: not named(c))
+    return sorted(case.contacts, key=lambda c: -fit(c))
+
+
+def first_contact(case: Case | None, question: str = ""):
+    """The contact an answer about ``case`` names first for ``question`` (None when it names none)."""
+    ordered = contacts_for(case, question) if case is not None else []
+    return ordered[0] if ordered else None
 
 
 def _contact_line(case: Case, t: dict, question: str = "") -> str:

@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .conversation import first_contact
 from .corpus import CorpusError
 from .embedding import ModelLoadError
 from .fusion import RetrieverKind
@@ -300,8 +301,8 @@ def evaluate(retriever: Retriever, questions: list[Question], dialogues: list[Di
                 contact_ok = None
                 if q.kind in ("case", "contact") and rel_cases[q.id]:
                     top = hits[q.id][0].case if hits[q.id] else None
-                    contact_ok = top is not None and rank == 1 and \
-                        _email(top.contact.email if top.contact else None) == _email(q.email)
+                    first = first_contact(top, q.question)
+                    contact_ok = top is not None and rank == 1 and _email(first.email if first else None) == _email(q.email)
                 ev.results[kind][q.id] = QuestionResult(
                     case_scores.get(q.id, {}), passage_scores.get(q.id, {}), rank,
                     _top_labels(hits[q.id]), contact_ok)
@@ -314,18 +315,20 @@ def evaluate(retriever: Retriever, questions: list[Question], dialogues: list[Di
             bar.set_description("eval assistant")
             for q in questions:
                 reply = assistant.ask(q.question, history=[])
-                ev.replies[q.id] = _assistant_result(reply, answerable=q.answerable)
+                ev.replies[q.id] = _assistant_result(reply, answerable=q.answerable, question=q.question)
                 bar.update()
             for d in dialogues:
                 reply = assistant.ask(d.turns[-1], history=list(d.turns[:-1]))
-                ev.dialogue_results[d.id] = _assistant_result(reply, dialogue=d)
+                ev.dialogue_results[d.id] = _assistant_result(reply, dialogue=d, question=d.turns[-1])
                 bar.update()
     return ev
 
 
-def _assistant_result(reply, answerable: bool = True, dialogue: Dialogue | None = None) -> AssistantResult:
+def _assistant_result(reply, answerable: bool = True, dialogue: Dialogue | None = None,
+                      question: str = "") -> AssistantResult:
     case = reply.case
-    email = case.contact.email if case is not None and case.contact else None
+    first = first_contact(case, question)
+    email = first.email if first else None
     if dialogue is not None:
         correct = case is not None and case.municipality == dialogue.municipality \
             and _email(email) == _email(dialogue.email)
