@@ -54,6 +54,7 @@ class Case:
     contacts: tuple[Contact, ...] = ()
     goals: tuple[int, ...] = ()  # Verdensmål (1-17) the case names
     focus: str | None = None  # focus area when the page states one
+    file: str = ""  # the corpus file it was read from (``source`` may be the page's URL)
 
     def __post_init__(self) -> None:
         contacts = tuple(self.contacts)

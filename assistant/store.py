@@ -90,7 +90,9 @@ class IndexData:
 
 
 def case_to_json(case: Case) -> dict:
-    return asdict(case)
+    row = asdict(case)
+    del row["contact"]  # the first of "contacts"
+    return row
 
 
 def case_from_json(row: dict) -> Case:
@@ -100,7 +102,7 @@ def case_from_json(row: dict) -> Case:
     return Case(id=row["id"], title=row["title"], municipality=row["municipality"], theme=row.get("theme"),
                 sections=sections, contact=None, documents=documents, source=row.get("source", ""),
                 kind=row.get("kind", "case"), contacts=contacts, goals=tuple(row.get("goals", ())),
-                focus=row.get("focus"))
+                focus=row.get("focus"), file=row.get("file", ""))
 
 
 def read_manifest(folder: Path) -> dict | None:

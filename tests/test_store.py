@@ -67,7 +67,7 @@ def test_round_trip_keeps_phone_documents_links_and_null_fields(tmp_path):
     loaded = load_index(tmp_path / "index")
     assert loaded.cases == data.cases
     cases = {c.id: c for c in loaded.cases}
-    assert cases["vejle-naar-vandet-stiger-i-vejle-fjord"].contact.phone == "76 81 00 00"
+    assert cases["vejle-naar-vandet-stiger-i-vejle-fjord"].contact.phone == "+4576810000"
     assert cases["skive-halm-og-traeflis-i-stedet-for-olie"].documents[0].url == \
         "https://example.org/skive/energiplan.pdf"
     assert cases["lolland-brint"].municipality is None and cases["lolland-brint"].contact is None

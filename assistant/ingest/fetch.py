@@ -353,8 +353,9 @@ class _State:
 
     def claimed(self, except_pages: str | None = None, except_files: str | None = None) -> set[str]:
         """Corpus-relative paths recorded for every page and file but the given ones."""
-        return ({e.get("path") for k, e in self.pages.items() if k != except_pages}
-                | {e.get("path") for k, e in self.files.items() if k != except_files}) - {None}
+        entries = [e for k, e in self.pages.items() if k != except_pages] \
+            + [e for k, e in self.files.items() if k != except_files]
+        return {e["path"] for e in entries if isinstance(e.get("path"), str)}
 
 
 # ---- importing --------------------------------------------------------------------------------------
@@ -497,6 +498,10 @@ class _Importer:
     def _relative(self, path: Path) -> str:
         return path.resolve().relative_to(self.corpus.resolve()).as_posix()
 
+    def _shown(self, path: Path) -> Path:
+        """A saved file's path as the corpus folder was given ("corpus/imported/…")."""
+        return self.corpus / self._relative(path)
+
     def _target(self, folder: Path, stem: str, suffix: str, previous: Path | None, claimed: set[str],
                 ours: Callable[[Path], bool]) -> Path:
         """The file for a page or file: where it was saved before, else ``stem``+``suffix`` in ``folder`` or
@@ -576,7 +581,7 @@ class _Importer:
             self.final_urls.setdefault(entry.get("url") or final, url)
             self._remember(url, entry, response)
             links = self._saved_links(copy, entry.get("url") or final) if want_links else []
-            return ImportResult(url, UNCHANGED, copy, "; ".join(notes)), links
+            return ImportResult(url, UNCHANGED, self._shown(copy), "; ".join(notes)), links
         if status != 200:
             raise _Stop(FAILED, f"HTTP {status} {response.reason_phrase}".strip())
         content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -605,11 +610,11 @@ class _Importer:
         if copy is not None and copy.suffix == suffix and entry.get("sha256") == digest \
                 and entry.get("url", final) == final:
             self._remember(key, entry, response)
-            return ImportResult(url, UNCHANGED, copy, "; ".join(notes)), links
+            return ImportResult(url, UNCHANGED, self._shown(copy), "; ".join(notes)), links
         path, fetched_at = self._save(key, final, suffix, body, text, entry)
         self._remember(key, {**entry, "url": final, "path": self._relative(path), "content_type": content_type,
                              "sha256": digest, "fetched_at": fetched_at}, response)
-        return ImportResult(url, SAVED, path, "; ".join(notes)), links
+        return ImportResult(url, SAVED, self._shown(path), "; ".join(notes)), links
 
     def _alias(self, final: str, url: str) -> tuple[str, dict, Path | None]:
         """The state key, entry and saved copy of another URL already imported as page ``final`` (e.g. before
@@ -685,7 +690,7 @@ class _Importer:
                                           "copied_at": entry.get("copied_at") if status == UNCHANGED
                                           and entry.get("copied_at") else _now()}
         self.state.save()
-        return ImportResult(source.given, status, target)
+        return ImportResult(source.given, status, self._shown(target))
 
 
 def import_sources(sources: Iterable[str], corpus_dir: str | Path = "corpus", *, depth: int = 0,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from collections import Counter
 from pathlib import Path
 
@@ -78,7 +79,8 @@ def load_corpus(folder: str | Path, warnings: list[str] | None = None) -> list[C
     cases: list[Case] = []
     with collecting_warnings(warnings):
         for path in corpus_files(root):
-            cases.extend(parse_file(path, path.relative_to(root).as_posix()))
+            name = path.relative_to(root).as_posix()
+            cases.extend(replace(case, file=name) for case in parse_file(path, name))
     if not cases:
         raise CorpusError(f"corpus folder {root} holds no cases")
     MAX_TEXT.check(sum(len(c.text.encode("utf-8")) for c in cases), f"the case text in {root}")
