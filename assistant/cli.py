@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -9,6 +10,7 @@ import sys
 
 import click
 
+from . import catalogue
 from .corpus import CorpusError
 from .embedding import ModelLoadError
 
@@ -100,12 +102,15 @@ def build(corpus: str, index_dir: str, model: str | None) -> None:
     finally:
         quiet.setLevel(level)
     m = retriever.data.manifest
-    _warn_all(m.get("warnings") or [])
+    cases = retriever.data.cases
+    _warn_all((m.get("warnings") or []) + catalogue.doubtful(cases))
     latent = m.get("latent") or {}
     codes = f"; latent terms: {latent['encoded']} encoded, {latent['reused']} reused" if latent else ""
     click.echo(f"Indexed {m['cases']} cases, {m['passages']} passages into {index_dir}/ "
                f"with {m['embedder']['name']} ({m['embedded']} embedded, {m['reused_embeddings']} reused{codes}) "
                f"in {m['build_seconds']:.1f} s.")
+    for line in catalogue.file_summary(cases):
+        click.echo(line)
 
 
 @main.command()
@@ -129,6 +134,39 @@ def verify(index_dir: str | None) -> None:
                f"{len(data.cases)} cases.")
 
 
+@main.command()
+@click.option("--municipality", default=None, help="Only this municipality's cases.")
+@click.option("--region", default=None, help="Only cases of this region's municipalities (Nordjylland, Fyn, ...).")
+@click.option("--goal", default=None, type=click.IntRange(1, 17), help="Only cases naming this Verdensmål (1-17).")
+@click.option("--format", "fmt", default="table", show_default=True, type=click.Choice(["table", "json", "csv"]))
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
+@click.option("--index", "index_dir", default=None, help="Index folder (default index/).")
+@click.option("--corpus", default=None, help="Corpus folder (default: the one the index was built from).")
+def cases(municipality: str | None, region: str | None, goal: int | None, fmt: str, as_json: bool,
+          index_dir: str | None, corpus: str | None) -> None:
+    """List every case the assistant has read: municipality, title, goals, contacts, source and file.
+
+    \b
+    Examples:
+      assistant cases
+      assistant cases --municipality Herning --json
+      assistant cases --region Nordjylland --format csv > cases.csv
+    """
+    from .retriever import Retriever
+
+    retriever = Retriever.load(index_dir, corpus=corpus, progress=_progress_bar("embedding"))
+    if municipality:
+        retriever._check_municipality(municipality)  # an unknown name is an error, not an empty list
+    chosen = catalogue.select(retriever.data.cases, municipality, region, goal)
+    fmt = "json" if as_json else fmt
+    if fmt == "json":
+        click.echo(catalogue.as_json(chosen))
+    elif fmt == "csv":
+        click.echo(catalogue.as_csv(chosen), nl=False)
+    else:
+        click.echo(catalogue.as_table(chosen) if chosen else "No cases.")
+
+
 def hit_to_json(hit) -> dict:
     contact = hit.case.contact
     return {
@@ -136,6 +174,7 @@ def hit_to_json(hit) -> dict:
         "case_id": hit.case.id, "section": hit.passage.heading, "text": hit.text, "source": str(hit.source),
         "contact": None if contact is None else {"name": contact.name, "role": contact.role,
                                                   "email": contact.email, "phone": contact.phone},
+        "contacts": [dataclasses.asdict(c) for c in hit.case.contacts],
     }
 
 
@@ -157,6 +196,7 @@ def ask(question: str, k: int, municipality: str | None, index_dir: str | None, 
     Example:
       assistant ask "Hvem kan jeg kontakte om Bæredygtig Herning?" -k 3
     """
+    from .conversation import contacts_for
     from .retriever import Retriever
 
     try:
@@ -176,12 +216,12 @@ def ask(question: str, k: int, municipality: str | None, index_dir: str | None, 
         where = case.municipality or "(tema)"
         click.secho(f"{hit.rank}. {where} — {case.title}  [score {hit.score:.3f}]", bold=True)
         click.echo(f"   Kilde: {hit.source}")
-        contact = case.contact
-        if contact:
-            parts = [contact.name, contact.role, contact.email, contact.phone]
-            click.echo("   Kontakt: " + ", ".join(p for p in parts if p))
-        else:
-            click.echo("   Kontakt: casen nævner ingen kontaktperson")
+        for contact in contacts_for(case, question) or [None]:
+            if contact is None:
+                click.echo("   Kontakt: casen nævner ingen kontaktperson")
+            else:
+                parts = [contact.name, contact.role, contact.department, contact.email, contact.phone]
+                click.echo("   Kontakt: " + ", ".join(p for p in parts if p))
         text = hit.text if len(hit.text) <= 400 else hit.text[:400].rsplit(" ", 1)[0] + " …"
         click.echo("   " + text.replace("\n", "\n   "))
         click.echo()

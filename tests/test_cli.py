@@ -194,3 +194,55 @@ def test_build_with_an_unknown_model(tmp_path):
     result = run("build", "--corpus", str(CORPUS), "--index", str(tmp_path / "index"), "--model", "no-such-model-xyz")
     assert_clean_failure(result, "could not load model 'no-such-model-xyz'")
     assert not (tmp_path / "index").exists()
+
+
+# ---- the case table and the build summary -----------------------------------------------------------
+
+@pytest.mark.unit
+def test_build_summarises_each_file_and_warns_about_cases_without_contact(tmp_path, fake_model):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(CORPUS / "partnerskaber-for-handling.txt", corpus)
+    (corpus / "vejle.md").write_text("---\ntitle: Grønne tage\nmunicipality: Vejle\n---\n"
+                                     "Vejle lægger grønne tage på skolerne, så regnvandet bliver på tagene.\n",
+                                     encoding="utf-8")
+    result = run("build", "--corpus", str(corpus), "--index", str(tmp_path / "index"))
+    assert result.exit_code == 0, result.output
+    assert ("  partnerskaber-for-handling.txt: 5 cases (Frederikshavn, Norddjurs, Herning, Gladsaxe, Aarhus), "
+            "4 contacts, and an intro") in result.stdout
+    assert "  vejle.md: 1 case (Vejle), 0 contacts" in result.stdout
+    assert "Warning: vejle.md: the case 'Grønne tage' (Vejle) names no contact" in result.stderr
+    assert "Warning: partnerskaber-for-handling.txt: the case 'Bæredygtig dannelse' (Aarhus) names no contact" in result.stderr
+
+
+@pytest.mark.unit
+def test_cases_lists_every_case_as_table_json_and_csv(cli_index):
+    table = run("cases", "--index", str(cli_index))
+    assert table.exit_code == 0, table.output
+    lines = table.output.splitlines()
+    assert lines[0].split() == ["municipality", "title", "goals", "contacts", "file"]
+    assert len(lines) == 2 + 6
+    assert any(line.startswith("Norddjurs") and "sobrh@norddjurs.dk" in line for line in lines)
+
+    rows = json.loads(run("cases", "--index", str(cli_index), "--json").output)
+    assert [r["municipality"] for r in rows] == [None, "Frederikshavn", "Norddjurs", "Herning", "Gladsaxe", "Aarhus"]
+    norddjurs = rows[2]
+    assert norddjurs["contacts"] == [{**NORDDJURS_CONTACT, "department": None}]
+    assert norddjurs["file"] == "partnerskaber-for-handling.txt"
+
+    only = json.loads(run("cases", "--index", str(cli_index), "--municipality", "herning kommune", "--json").output)
+    assert [r["municipality"] for r in only] == ["Herning"]
+    north = json.loads(run("cases", "--index", str(cli_index), "--region", "North Jutland", "--json").output)
+    assert [r["municipality"] for r in north] == ["Frederikshavn"]
+
+    csv_text = run("cases", "--index", str(cli_index), "--format", "csv").output
+    header, *body = csv_text.splitlines()
+    assert header == "id,municipality,title,goals,focus,contacts,source,file"
+    assert len(body) == 6 and "bejo@frederikshavn.dk" in csv_text
+
+
+@pytest.mark.unit
+def test_cases_refuses_an_unknown_municipality_or_region(cli_index):
+    assert_clean_failure(run("cases", "--index", str(cli_index), "--municipality", "Atlantis"),
+                         "unknown municipality 'Atlantis'")
+    assert_clean_failure(run("cases", "--index", str(cli_index), "--region", "Mordor"), "unknown region 'Mordor'")
