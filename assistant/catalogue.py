@@ -11,6 +11,7 @@ import json
 from collections import defaultdict
 from dataclasses import asdict
 
+from .ingest.contacts import display_phone
 from .municipalities import municipalities_of_regions, normalize_municipality, regions_in
 from .records import Case
 
@@ -45,7 +46,7 @@ def select(cases: list[Case], municipality: str | None = None, region: str | Non
 
 
 def _contacts_text(case: Case) -> str:
-    return "; ".join(", ".join(p for p in (c.name, c.role, c.department, c.email, c.phone) if p)
+    return "; ".join(", ".join(p for p in (c.name, c.role, c.department, c.email, display_phone(c.phone)) if p)
                      for c in case.contacts) or "—"
 
 

@@ -197,6 +197,7 @@ def ask(question: str, k: int, municipality: str | None, index_dir: str | None, 
       assistant ask "Hvem kan jeg kontakte om Bæredygtig Herning?" -k 3
     """
     from .conversation import contacts_for
+    from .ingest.contacts import display_phone
     from .retriever import Retriever
 
     try:
@@ -220,7 +221,7 @@ def ask(question: str, k: int, municipality: str | None, index_dir: str | None, 
             if contact is None:
                 click.echo("   Kontakt: casen nævner ingen kontaktperson")
             else:
-                parts = [contact.name, contact.role, contact.department, contact.email, contact.phone]
+                parts = [contact.name, contact.role, contact.department, contact.email, display_phone(contact.phone)]
                 click.echo("   Kontakt: " + ", ".join(p for p in parts if p))
         text = hit.text if len(hit.text) <= 400 else hit.text[:400].rsplit(" ", 1)[0] + " …"
         click.echo("   " + text.replace("\n", "\n   "))

@@ -27,6 +27,7 @@ from urllib.parse import quote
 import numpy as np
 
 from .chunking import split_sentences
+from .ingest.contacts import display_phone
 from .language import MAX_QUERY_CHARS, EmptyQueryError, clean_query, detect_language
 from .municipalities import municipalities_in
 from .records import Case, Hit, Reply
@@ -369,12 +370,14 @@ _ROLE_WORDS_EN = {"mayor": "borgmester", "project": "projekt", "leader": "leder"
 def contacts_for(case: Case, question: str = "") -> list:
     """The case's contacts, the one whose role the question names first ("projektlederen", "the project
     leader"); otherwise in the case's order."""
-    asked = {stem for w in words(question) for stem in (stem_words([w])[0], _ROLE_WORDS_EN.get(w, ""))
-             if len(stem) >= 4}
+    tokens = words(question)
+    asked = set(stem_words(tokens))  # Danish: a role word itself ("projektlederen" ~ "projektleder")
+    parts = {_ROLE_WORDS_EN[w] for w in tokens if w in _ROLE_WORDS_EN}  # English: parts of the Danish word
 
     def fit(contact) -> int:
-        role = (contact.role or "").lower().replace(" ", "")
-        return sum(stem in role for stem in asked)
+        role_words = words(contact.role or "")
+        joined = "".join(role_words)
+        return len(asked & set(stem_words(role_words))) + sum(part in joined for part in parts)
 
     return sorted(case.contacts, key=lambda c: -fit(c))
 
@@ -402,7 +405,7 @@ def _one_contact(contact) -> str:
     elif contact.email:  # (the build drops invalid addresses; one that slipped through is never a link)
         parts.append(_e(contact.email))
     if contact.phone:
-        parts.append(f"tlf. {_e(contact.phone)}")
+        parts.append(f"tlf. {_e(display_phone(contact.phone))}")
     return ", ".join(parts)
 
 

@@ -35,6 +35,7 @@ import gradio as gr  # noqa: E402
 
 from .conversation import Assistant, contacts_for  # noqa: E402
 from .fairness import FairGate, GateError  # noqa: E402
+from .ingest.contacts import display_phone  # noqa: E402
 from .language import detect_language  # noqa: E402
 from .records import Hit, Reply  # noqa: E402
 from .sparse import STOPWORDS, stem_words, words  # noqa: E402
@@ -149,7 +150,7 @@ def _contact_html(hit: Hit, t: dict, question: str = "") -> str:
         if contact.email:
             parts.append(f'<a href="{mailto(contact.email)}">{_escape(contact.email)}</a>')
         if contact.phone:
-            parts.append(f"{_escape(t['phone'])} {_escape(contact.phone)}")
+            parts.append(f"{_escape(t['phone'])} {_escape(display_phone(contact.phone))}")
         people.append(", ".join(parts))
     return "; ".join(people)
 

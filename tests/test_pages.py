@@ -95,3 +95,33 @@ def test_the_pages_build_as_one_corpus_with_every_municipality(tmp_path):
     assert len(wanted) >= 12 and {"Sermersooq", "Kujalleq"} <= wanted
     emails = {c["email"] for page in EXPECTED.values() for e in page["cases"] for c in e["contacts"]} - {None}
     assert {c.email for case in cases for c in case.contacts} - {None} == emails
+
+
+def test_a_page_without_title_or_heading_is_named_by_its_url():
+    html = ('<html><head><link rel="canonical" href="https://www.vejle.dk/tema/regnbede-i-skolegaarden/"></head>'
+            '<body><main><p>Vejle Kommune har lavet regnbede i tre skolegårde, så regnvandet bliver, hvor det '
+            'falder, og eleverne lærer om vand.</p><p>Kontakt klimakoordinator Ida Holm på idho@vejle.dk</p>'
+            '</main></body></html>')
+    from assistant.ingest.html import parse_theme_html
+
+    [case] = parse_theme_html(html, "side.html")
+    assert (case.title, case.municipality, case.source) == (
+        "Regnbede i skolegaarden", "Vejle", "https://www.vejle.dk/tema/regnbede-i-skolegaarden/")
+    assert case.contacts[0].name == "Ida Holm" and case.contacts[0].role == "klimakoordinator"
+
+
+def test_contacts_for_a_question_put_the_named_role_first():
+    from assistant.conversation import contacts_for
+    from assistant.records import Contact
+
+    case = Case("c", "t", "Sermersooq", None, (), None,
+                contacts=(Contact("Ane", "borgmester", "a@sermersooq.gl"),
+                          Contact("Nivi", "projektleder", "n@sermersooq.gl"),
+                          Contact("Per", "ungdomsskoleleder", "p@sermersooq.gl")))
+    first = {q: contacts_for(case, q)[0].name for q in (
+        "Hvem er projektlederen?", "Who is the project leader?", "Hvem er borgmester?", "Who is the mayor?",
+        "Hvilken ungdomsskole uddanner elever?")}
+    assert first == {"Hvem er projektlederen?": "Nivi", "Who is the project leader?": "Nivi",
+                     "Hvem er borgmester?": "Ane", "Who is the mayor?": "Ane",
+                     "Hvilken ungdomsskole uddanner elever?": "Ane"}  # a place, not a role asked for
+    assert [c.name for c in contacts_for(case, "Hvem kan jeg kontakte?")] == ["Ane", "Nivi", "Per"]

@@ -88,6 +88,17 @@ def valid_phone(value: str) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def display_phone(phone: str | None) -> str:
+    """A stored phone number for people: "+4545112233" -> "+45 45 11 22 33" (others as they are)."""
+    if not phone:
+        return ""
+    try:
+        number = phonenumbers.parse(phone, "DK")
+    except phonenumbers.NumberParseException:
+        return phone
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
 def _phones(text: str) -> list[tuple[int, int, str]]:
     """(start, end, E.164) of the phone numbers in ``text``: 8 Danish digits (grouped or not), or +CC …"""
     found = []

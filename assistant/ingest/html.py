@@ -46,6 +46,16 @@ def page_url(tree: HTMLParser) -> str | None:
     return None
 
 
+def url_title(url: str | None) -> str:
+    """A title from a URL's last path segment: ".../groenne-faellesskaber-i-boligomraaderne" ->
+    "Groenne faellesskaber i boligomraaderne"."""
+    if not url:
+        return ""
+    segment = re.sub(r"\.(?:html?|php|aspx?)$", "", url.split("?")[0].rstrip("/").rsplit("/", 1)[-1])
+    words = re.sub(r"[-_]+", " ", segment).strip()
+    return words[:1].upper() + words[1:] if words and not words.isdigit() else ""
+
+
 def _label(node: Node) -> str:
     attributes = node.attributes
     return " ".join(str(attributes.get(key) or "") for key in ("class", "id", "role", "aria-label"))
@@ -154,8 +164,8 @@ def html_blocks(html: str) -> tuple[list[Block], str | None, str | None]:
     h1_text = re.sub(r"\s+", " ", h1.text()).strip() if h1 is not None else ""
     if h1_text:  # the page's own heading; <title> often adds or shortens with the site's name
         title = h1_text
-    elif not title:  # no <title>, no <h1>: the first heading
-        title = next((b.text for b in blocks if b.heading), "")
+    elif not title:  # no <title>, no <h1>: the first heading, else the URL's last segment
+        title = next((b.text for b in blocks if b.heading), "") or url_title(url)
     return blocks, title or None, url
 
 
