@@ -16,8 +16,10 @@ through the Assistant (hybrid retriever), so they are reported once, for hybrid.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
+import tempfile
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -350,7 +352,7 @@ def _parser() -> argparse.ArgumentParser:
                "  assistant eval my/questions.jsonl --corpus my/corpus --index my/index --report out/")
     parser.add_argument("questions", help="question set (JSON Lines, format in DESIGN.md)")
     parser.add_argument("--index", default=None, help="index folder (default index/ or $ASSISTANT_INDEX)")
-    parser.add_argument("--corpus", default=None, help="corpus folder (default: the index's, else corpus/)")
+    parser.add_argument("--corpus", default=None, help="corpus folder; without --index it is scored on a temporary index (default: the index's corpus)")
     parser.add_argument("--model", default=None, help="embedding model (default: the index's)")
     parser.add_argument("--retriever", default="all",
                         help="hybrid, dense, bm25, rrf, a comma list, or all (default: all side by side)")
@@ -411,10 +413,16 @@ def main(argv: list[str] | None = None) -> int:
             load_dialogues(dialogue_path, args.split) if args.dialogues or dialogue_path.is_file() else []
         if not questions and not dialogues:
             raise EvalInputError(f"{args.questions}: no questions in split {args.split!r}")
-        retriever = Retriever.load(args.index, corpus=args.corpus, model=args.model, progress=_build_progress())
-        ev = evaluate(retriever, questions, dialogues, kinds, k=args.k)
+        with contextlib.ExitStack() as stack:
+            index = args.index
+            if args.corpus and not index:  # any corpus, scored in one command: a temporary index
+                index = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="assistant-eval-"))) / "index"
+                print(f"Building a temporary index of {args.corpus} …", file=sys.stderr)
+            retriever = Retriever.load(index, corpus=args.corpus, model=args.model, progress=_build_progress())
+            ev = evaluate(retriever, questions, dialogues, kinds, k=args.k)
         source = {"questions": str(args.questions), "dialogues": str(dialogue_path) if dialogues else None,
-                  "split": args.split, "index": str(retriever.path), "cases": len(retriever.cases),
+                  "split": args.split, "index": str(args.index or "(temporary)") if args.corpus else str(retriever.path),
+                  "cases": len(retriever.cases),
                   "passages": len(retriever.data.passages),
                   "embedder": retriever.data.manifest.get("embedder", {}).get("name")}
         written = eval_report.write_report(ev, args.report, source, failures_of) if args.report else []

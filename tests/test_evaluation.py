@@ -305,3 +305,24 @@ def test_eval_command_errors_exit_2_without_traceback(eval_env, capsys, argv, me
     assert evaluation.main([*argv, *args]) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+
+
+@pytest.mark.unit
+def test_eval_with_corpus_only_scores_a_temporary_index_and_leaves_index_alone(tmp_path, monkeypatch, capsys):
+    from conftest import FakeEmbedder
+
+    monkeypatch.setattr("assistant.retriever.get_embedder", lambda model=None: FakeEmbedder())
+    monkeypatch.chdir(tmp_path)
+    corpus = tmp_path / "other"
+    corpus.mkdir()
+    (corpus / "vejle.md").write_text("---\ntitle: Grønne tage\nmunicipality: Vejle\n"
+                                     "contact: {name: Mads Holm, role: projektleder, email: mh@vejle.dk}\n---\n"
+                                     "Vejle lægger grønne tage på skolerne, så regnvandet bliver på tagene.\n",
+                                     encoding="utf-8")
+    questions = tmp_path / "q.jsonl"
+    questions.write_text('{"id": "q1", "lang": "da", "question": "Hvem lægger grønne tage på skolerne?", '
+                         '"municipality": "Vejle", "email": "mh@vejle.dk"}\n', encoding="utf-8")
+    assert evaluation.main([str(questions), "--corpus", str(corpus), "--retriever", "hybrid", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["source"]["index"] == "(temporary)" and result["source"]["cases"] == 1
+    assert not (tmp_path / "index").exists()
