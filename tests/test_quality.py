@@ -54,5 +54,7 @@ def test_not_found_on_the_blind_calibration_questions(real_retriever):
     """The not-found rule on the 60 questions written blind for calibrating it (40 out of corpus)."""
     questions = load_questions(CORPUS / "questions-calibration.jsonl")
     assistant = evaluate(real_retriever, questions, [], retrievers=["hybrid"], progress=False).assistant_summary()
-    assert assistant["not-found accuracy"] >= 0.55           # 24 of 40 today
+    # 24 of 40 measured; four of the 40 lie within 0.0025 of the threshold (c59 +0.0012, c37 -0.0014,
+    # c19 -0.0016, c31 -0.0024), so this allows the three now right to flip: 21 of 40
+    assert assistant["not-found accuracy"] >= 0.5
     assert assistant["false not-found rate"] <= 0.1          # 2 of 20 today (2 of 62 with the tuning half)
