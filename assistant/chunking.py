@@ -11,36 +11,26 @@ SHORT = 120     # a paragraph shorter than this joins the previous one in its se
 LONG = 1500     # a paragraph longer than this is cut at sentence ends
 
 
+def _pack(units: list[str], limit: int) -> list[str]:
+    """Units (sentences or words) joined with spaces into pieces of about 0.6 x ``limit`` characters."""
+    pieces, current = [], ""
+    for unit in units:
+        if current and len(current) + len(unit) + 1 > limit * 0.6:
+            pieces.append(current)
+            current = unit
+        else:
+            current = f"{current} {unit}".strip()
+    if current:
+        pieces.append(current)
+    return pieces
+
+
 def _split_long(text: str, limit: int = LONG) -> list[str]:
     if len(text) <= limit:
         return [text]
-    sentences = re.split(r"(?<=[.!?”])\s+(?=[A-ZÆØÅ”“\"])", text)
-    pieces, current = [], ""
-    for sentence in sentences:
-        if current and len(current) + len(sentence) + 1 > limit * 0.6:
-            pieces.append(current)
-            current = sentence
-        else:
-            current = f"{current} {sentence}".strip()
-    if current:
-        pieces.append(current)
+    pieces = _pack(re.split(r"(?<=[.!?”])\s+(?=[A-ZÆØÅ”“\"])", text), limit)
     # a run with no sentence end (a list flattened into one line, a table) is cut between words
-    return [part for piece in pieces for part in _cut_words(piece, limit)]
-
-
-def _cut_words(text: str, limit: int) -> list[str]:
-    if len(text) <= limit:
-        return [text]
-    parts, current = [], ""
-    for word in text.split(" "):
-        if current and len(current) + len(word) + 1 > limit * 0.6:
-            parts.append(current)
-            current = word
-        else:
-            current = f"{current} {word}".strip()
-    if current:
-        parts.append(current)
-    return parts
+    return [part for piece in pieces for part in (_pack(piece.split(" "), limit) if len(piece) > limit else [piece])]
 
 
 def passage_id(case: Case, heading: str | None, text: str) -> str:
