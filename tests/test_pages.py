@@ -61,6 +61,7 @@ def test_every_case_of_the_page_is_parsed_exactly(name, tmp_path):
         assert contact_rows(case) == [{k: c.get(k) for k in ("name", "role", "email", "phone", "department")}
                                       for c in want["contacts"]], case.title
         assert case.source.split(", s. ")[0] == expected["source"]
+        assert list(case.goals) == want["goals"], case.title
 
 
 def test_pdf_cases_name_their_pages(tmp_path):
@@ -125,3 +126,17 @@ def test_contacts_for_a_question_put_the_named_role_first():
                      "Hvem er borgmester?": "Ane", "Who is the mayor?": "Ane",
                      "Hvilken ungdomsskole uddanner elever?": "Ane"}  # a place, not a role asked for
     assert [c.name for c in contacts_for(case, "Hvem kan jeg kontakte?")] == ["Ane", "Nivi", "Per"]
+
+
+def test_goals_in_every_form_and_a_page_on_one_goal():
+    from assistant.goals import goals_in
+
+    assert goals_in("Mål 15 og Mål 13") == [13, 15]
+    assert goals_in("verdensmål 7, 12 og 13 samt SDG 4") == [4, 7, 12, 13]
+    assert goals_in("FN's verdensmål nr. 17") == [17]
+    assert goals_in("Det bidrager til Livet på land og Climate Action") == [13, 15]
+    assert goals_in("FN's 17 verdensmål i 17 kommuner") == []  # counts, not goals
+    bundled = load_corpus(Path(__file__).resolve().parents[1] / "corpus")
+    # the bundled page is on goal 17, so every case has it; Gladsaxe names more of its own
+    assert all(17 in c.goals for c in bundled)
+    assert next(c for c in bundled if c.municipality == "Gladsaxe").goals == (3, 4, 8, 11, 12, 13, 17)

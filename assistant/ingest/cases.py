@@ -14,6 +14,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
+from ..goals import goals_in
 from ..municipalities import find_municipalities, find_municipality_spans, municipality_of_domain
 from ..records import Case, Contact, Document, Section
 from .common import _DOC, _EMAIL, _MORE, Block, slugify
@@ -232,10 +233,14 @@ def parse_theme_blocks(blocks: list[Block], source: str, theme: str | None) -> l
             municipality_of_domain(c.email) for c in _contacts_and_documents(intro)[0])):
         intro, segments = [], [intro]  # one municipality's own page: it never names itself
     cases: list[Case] = []
+    intro_goals = goals_in(" ".join([theme or ""] + [b.text for b in intro]))
+    # a page on one goal gives its cases that goal (the bundled page is on goal 17)
+    page_goal = intro_goals if len(intro_goals) == 1 else []
     if intro:
         title = _title(intro) if any(b.is_heading for b in intro) else (theme or stem)
         cases.append(Case(id=f"{stem}-intro", title=theme or title, municipality=None, theme=theme,
-                          sections=_sections(intro), contact=None, source=source + _pages(intro), kind="intro"))
+                          sections=_sections(intro), contact=None, source=source + _pages(intro), kind="intro",
+                          goals=tuple(intro_goals)))
     single = len(segments) == 1 and not intro
     for blocks_of_case in segments:
         contacts, documents = _contacts_and_documents(blocks_of_case)
@@ -247,5 +252,6 @@ def parse_theme_blocks(blocks: list[Block], source: str, theme: str | None) -> l
         cases.append(Case(id=slugify(f"{municipality or stem}-{title}", 60), title=title,
                           municipality=municipality, theme=theme, sections=_sections(blocks_of_case),
                           contact=None, contacts=contacts, documents=documents,
-                          source=source + _pages(blocks_of_case)))
+                          source=source + _pages(blocks_of_case),
+                          goals=tuple(sorted(set(goals_in(" ".join(b.text for b in blocks_of_case))) | set(page_goal)))))
     return cases

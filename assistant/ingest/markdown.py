@@ -7,6 +7,7 @@ import re
 
 import yaml
 
+from ..goals import goals_in
 from ..municipalities import ALL_MUNICIPALITIES, normalize_municipality
 from ..records import Case, Contact, Document
 from .cases import _is_document_line, _sections
@@ -134,7 +135,8 @@ def _case_from_fields(case_id, title, municipality, contact, cited, blocks, sour
     full_source = f"{source} ({cited})" if cited else source
     return Case(id=case_id or slugify(f"{municipality or 'case'}-{title}", 60),
                 title=title, municipality=municipality, theme=theme, sections=_sections(blocks),
-                contact=None, contacts=contacts, documents=documents, source=full_source)
+                contact=None, contacts=contacts, documents=documents, source=full_source,
+                goals=tuple(goals_in(" ".join([title] + [b.text for b in blocks]))))
 
 
 def jsonl_rows(text: str, source: str, error: type[ValueError] = CorpusError) -> list[tuple[int, dict]]:

@@ -1,0 +1,48 @@
+"""The Verdensmål (UN Sustainable Development Goals, 1-17) a text names.
+
+Forms: "Mål 4", "mål 7, 12 og 13", "verdensmål 7 og 13", "FN's verdensmål nr. 17", "Verdensmål 17",
+"SDG 12", "Goal 13", and the goals' official Danish and English names when written as names
+("Livet på land", "Kvalitetsuddannelse", "Climate Action"). A count is not a goal: "FN's 17
+verdensmål" names no goal.
+"""
+
+from __future__ import annotations
+
+import re
+
+NAMES: dict[int, tuple[str, ...]] = {
+    1: ("Afskaf fattigdom", "No Poverty"),
+    2: ("Stop sult", "Afskaf sult", "Zero Hunger"),
+    3: ("Sundhed og trivsel", "Good Health and Well-being"),
+    4: ("Kvalitetsuddannelse", "Quality Education"),
+    5: ("Ligestilling mellem kønnene", "Gender Equality"),
+    6: ("Rent vand og sanitet", "Clean Water and Sanitation"),
+    7: ("Bæredygtig energi", "Affordable and Clean Energy"),
+    8: ("Anstændige jobs og økonomisk vækst", "Decent Work and Economic Growth"),
+    9: ("Industri, innovation og infrastruktur", "Industry, Innovation and Infrastructure"),
+    10: ("Mindre ulighed", "Reduced Inequalities", "Reduced Inequality"),
+    11: ("Bæredygtige byer og lokalsamfund", "Sustainable Cities and Communities"),
+    12: ("Ansvarligt forbrug og produktion", "Responsible Consumption and Production"),
+    13: ("Klimaindsats", "Climate Action"),
+    14: ("Livet i havet", "Life Below Water"),
+    15: ("Livet på land", "Life on Land"),
+    16: ("Fred, retfærdighed og stærke institutioner", "Peace, Justice and Strong Institutions"),
+    17: ("Partnerskaber for handling", "Partnerships for the Goals"),
+}
+_NUMBER = r"(?:1[0-7]|[1-9])(?!\d)"
+_GOAL_WORD = r"(?:(?:FN'?s\s+|UN\s+)?(?:verdens)?mål(?:ene)?|(?:global\s+)?goals?|SDGs?)"
+_NUMBERED = re.compile(
+    rf"\b{_GOAL_WORD}\s*(?:nr\.?|nummer|no\.?|#)?\s*({_NUMBER}(?:\s*(?:,|og|and|&|samt|/)\s*(?:{_GOAL_WORD}\s*)?"
+    rf"(?:nr\.?\s*)?{_NUMBER})*)", re.IGNORECASE)
+_NAMED = re.compile("|".join(rf"(?P<g{n}_{i}>\b{re.escape(name)}\b)" for n, names in NAMES.items()
+                              for i, name in enumerate(names)))
+
+
+def goals_in(text: str) -> list[int]:
+    """The goals ``text`` names, sorted."""
+    found: set[int] = set()
+    for match in _NUMBERED.finditer(text):
+        found.update(int(n) for n in re.findall(_NUMBER, match.group(1)))
+    for match in _NAMED.finditer(text):
+        found.add(int(next(k for k, v in match.groupdict().items() if v)[1:].split("_")[0]))
+    return sorted(n for n in found if 1 <= n <= 17)
