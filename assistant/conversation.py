@@ -27,6 +27,7 @@ from urllib.parse import quote
 import numpy as np
 
 from .chunking import split_sentences
+from .goals import goals_in
 from .ingest.contacts import display_phone
 from .language import MAX_QUERY_CHARS, EmptyQueryError, clean_query, detect_language
 from .municipalities import municipalities_in
@@ -155,6 +156,9 @@ class Assistant:
         self._only: str | None = None  # a per-call municipality filter (set on a copy in ask)
 
     # ---- focus tracking ------------------------------------------------------------------
+    def _corpus_goals(self) -> set[int]:
+        return {goal for case in self.retriever.data.cases for goal in case.goals}
+
     def _corpus_municipalities(self, text: str) -> tuple[list[str], list[str]]:
         named = municipalities_in(text)
         known = set(self.retriever.municipalities)
@@ -207,7 +211,10 @@ class Assistant:
             return Turn(message, language, contact, None, message, reason="no_topic"), [], False
         hits = self._search(message)
         # a question about a municipality that has no case is not answered by another's case
-        found = bool(hits) and not elsewhere and self._answers(message, language, hit=hits[0])
+        # nor is a question about a goal that no case names (every goal it names is uncovered)
+        asked_goals = set(goals_in(message))
+        uncovered = bool(asked_goals) and not asked_goals & self._corpus_goals()
+        found = bool(hits) and not elsewhere and not uncovered and self._answers(message, language, hit=hits[0])
         focus = hits[0].case if hits and found else None
         return Turn(message, language, contact, focus, message), hits, found
 

@@ -24,7 +24,10 @@ MUNICIPALITIES: tuple[str, ...] = (
 
 # Greenland's five municipalities (Kalaallit Nunaat): cases come from them too, in Danish.
 GREENLAND: tuple[str, ...] = ("Avannaata", "Kujalleq", "Qeqqata", "Qeqertalik", "Sermersooq")
-ALL_MUNICIPALITIES: tuple[str, ...] = MUNICIPALITIES + GREENLAND
+# The Faroe Islands' larger municipalities: named in a question, they are places no Danish case is about.
+FAROE: tuple[str, ...] = ("Tórshavn", "Klaksvík", "Runavík", "Tvøroyri", "Fuglafjørður", "Vestmanna", "Sørvágur",
+                          "Vágur", "Eiði")
+ALL_MUNICIPALITIES: tuple[str, ...] = MUNICIPALITIES + GREENLAND + FAROE
 
 # Other spellings people use (English exonyms, old "aa" forms, towns named for their municipality).
 ALIASES: dict[str, str] = {
@@ -39,6 +42,9 @@ ALIASES: dict[str, str] = {
     "Ringkøbing": "Ringkøbing-Skjern",
     "Taastrup": "Høje-Taastrup",
     "Faaborg": "Faaborg-Midtfyn",
+    "Torshavn": "Tórshavn",
+    "Klaksvik": "Klaksvík",
+    "Runavik": "Runavík",
 }
 
 

@@ -264,3 +264,22 @@ def test_numpy_k_is_a_whole_number(fake_assistant):
     for k in (0, -1, 2.5, True, "3"):
         with pytest.raises(ValueError, match="k must be a whole number"):
             fake_assistant.ask("Hvad gør Herning?", k=k)
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("question", [
+    "Hvad gør Sermersooq for klimaet?",                     # Greenland: known, no case here
+    "What is Tórshavn doing about waste?",                  # the Faroe Islands
+    "Hvilken kommune arbejder med mål 14 om livet i havet?",  # a goal no case names
+    "Which municipality has a case on SDG 16?",
+])
+def test_a_place_or_goal_without_a_case_is_not_found(fake_assistant, question):
+    assistant = Assistant(fake_assistant.retriever, min_dense={"da": 0.0, "en": 0.0})  # only the rule decides
+    assert assistant.ask(question).found is False
+
+
+@pytest.mark.unit
+def test_a_goal_some_case_names_is_answered(fake_assistant):
+    assistant = Assistant(fake_assistant.retriever, min_dense={"da": 0.0, "en": 0.0})
+    reply = assistant.ask("Hvilken kommune arbejder med verdensmål 13 og 14?")  # 13 is Gladsaxe's
+    assert reply.found
