@@ -130,6 +130,22 @@ def minilm_embedder() -> Embedder:
     return embedder
 
 
+def run_cli(*args: str):
+    """`assistant ARGS…` through click's CliRunner (stdout and stderr kept apart)."""
+    from click.testing import CliRunner
+
+    from assistant.cli import main
+    return CliRunner().invoke(main, list(args))
+
+
+def assert_clean_failure(result, message: str) -> None:
+    """A non-zero exit with click's "Error: …" line and no Python traceback."""
+    assert result.exit_code != 0, result.output
+    assert isinstance(result.exception, SystemExit), result.exception
+    assert f"Error: {message}" in result.output, result.output
+    assert "Traceback" not in result.output
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket() as sock:

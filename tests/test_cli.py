@@ -7,10 +7,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-from conftest import FakeEmbedder
-
-from assistant.cli import main
+from conftest import FakeEmbedder, assert_clean_failure
+from conftest import run_cli as run
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 
@@ -18,16 +16,6 @@ NORDDJURS_CONTACT = {"name": "Sofia Braad Riis", "role": "udviklingskonsulent", 
                      "phone": None}
 
 
-def run(*args: str):
-    return CliRunner().invoke(main, list(args))
-
-
-def assert_clean_failure(result, message: str) -> None:
-    """A non-zero exit with click's "Error: …" line and no Python traceback."""
-    assert result.exit_code != 0, result.output
-    assert isinstance(result.exception, SystemExit), result.exception
-    assert f"Error: {message}" in result.output, result.output
-    assert "Traceback" not in result.output
 
 
 @pytest.fixture

@@ -17,10 +17,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from click.testing import CliRunner
-from conftest import FakeEmbedder
+from conftest import FakeEmbedder, assert_clean_failure
+from conftest import run_cli as run
 
-from assistant.cli import main
 from assistant.ingest.fetch import (
     FAILED,
     SAVED,
@@ -150,15 +149,6 @@ def fetch(sources, corpus, **options) -> list[ImportResult]:
     return import_sources(sources, corpus, **options)
 
 
-def run(*args: str):
-    return CliRunner().invoke(main, list(args))
-
-
-def assert_clean_failure(result, message: str) -> None:
-    assert result.exit_code != 0, result.output
-    assert isinstance(result.exception, SystemExit), result.exception
-    assert f"Error: {message}" in result.output, result.output
-    assert "Traceback" not in result.output
 
 
 def state(corpus: Path) -> dict:

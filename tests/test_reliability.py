@@ -14,11 +14,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 from conftest import CORPUS, FakeEmbedder
+from conftest import run_cli as run
 
 from assistant import Assistant, Retriever
-from assistant.cli import main
 from assistant.store import IndexLoadError, build_index, load_index
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -175,9 +174,6 @@ def test_old_format_index_is_rebuilt_not_called_damaged(tmp_path, corpus_copy, c
 
 
 # ---- the CLI: `Error: …`, never a traceback ---------------------------------------------------------
-
-def run(*args: str):
-    return CliRunner().invoke(main, list(args))
 
 
 @pytest.fixture
