@@ -46,7 +46,7 @@ log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 2  # 2: per-file SHA-256 in the manifest, corpus path relative to the index
 # bump when parsing, chunking or tokenising changes what is indexed: old indexes then rebuild
-PIPELINE_VERSION = 13
+PIPELINE_VERSION = 14
 REQUIRED = ("manifest.json", "cases.json", "passages.jsonl", "embeddings.npy", "sentences.npy", "sentences.json",
             "dense.faiss", "bm25")
 LATENT_FILES = ("latent_ids.npy", "latent_weights.npy")

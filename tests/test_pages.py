@@ -62,6 +62,7 @@ def test_every_case_of_the_page_is_parsed_exactly(name, tmp_path):
                                       for c in want["contacts"]], case.title
         assert case.source.split(", s. ")[0] == expected["source"]
         assert list(case.goals) == want["goals"], case.title
+        assert case.focus == want["focus"], case.title
 
 
 def test_pdf_cases_name_their_pages(tmp_path):

@@ -17,7 +17,7 @@ from pathlib import Path
 from ..goals import goals_in
 from ..municipalities import find_municipalities, find_municipality_spans, municipality_of_domain
 from ..records import Case, Contact, Document, Section
-from .common import _DOC, _EMAIL, _MORE, Block, slugify
+from .common import _DOC, _EMAIL, _MORE, Block, focus_label, slugify
 from .contacts import _is_contact_line, named_person, parse_contact, parse_contacts
 
 
@@ -208,7 +208,18 @@ def _pages(blocks: list[Block]) -> str:
     return f", s. {min(pages)}" if min(pages) == max(pages) else f", s. {min(pages)}–{max(pages)}"
 
 
-def parse_theme_blocks(blocks: list[Block], source: str, theme: str | None) -> list[Case]:
+def _case_focus(blocks: list[Block], page: str | None) -> str | None:
+    """The focus area stated for the case: a label above one of its blocks, a focus-area heading or a
+    "Fokusområde: …" line in it; else the page's."""
+    for block in blocks:
+        area = block.focus or (focus_label(block.text) if block.is_heading or re.match(
+            r"(?:fokusområde|kategori)\s*:", block.text, re.IGNORECASE) else None)
+        if area:
+            return area
+    return page
+
+
+def parse_theme_blocks(blocks: list[Block], source: str, theme: str | None, focus: str | None = None) -> list[Case]:
     """Turn a theme page's body blocks into its intro (if any) and cases.
 
     A page with one case and no intro is a single-case page: the case takes the page's title (less a
@@ -233,6 +244,7 @@ def parse_theme_blocks(blocks: list[Block], source: str, theme: str | None) -> l
             municipality_of_domain(c.email) for c in _contacts_and_documents(intro)[0])):
         intro, segments = [], [intro]  # one municipality's own page: it never names itself
     cases: list[Case] = []
+    page_focus = focus or focus_label(source) or focus_label(theme)
     intro_goals = goals_in(" ".join([theme or ""] + [b.text for b in intro]))
     # a page on one goal gives its cases that goal (the bundled page is on goal 17)
     page_goal = intro_goals if len(intro_goals) == 1 else []
@@ -240,7 +252,7 @@ def parse_theme_blocks(blocks: list[Block], source: str, theme: str | None) -> l
         title = _title(intro) if any(b.is_heading for b in intro) else (theme or stem)
         cases.append(Case(id=f"{stem}-intro", title=theme or title, municipality=None, theme=theme,
                           sections=_sections(intro), contact=None, source=source + _pages(intro), kind="intro",
-                          goals=tuple(intro_goals)))
+                          goals=tuple(intro_goals), focus=page_focus))
     single = len(segments) == 1 and not intro
     for blocks_of_case in segments:
         contacts, documents = _contacts_and_documents(blocks_of_case)
@@ -253,5 +265,6 @@ def parse_theme_blocks(blocks: list[Block], source: str, theme: str | None) -> l
                           municipality=municipality, theme=theme, sections=_sections(blocks_of_case),
                           contact=None, contacts=contacts, documents=documents,
                           source=source + _pages(blocks_of_case),
-                          goals=tuple(sorted(set(goals_in(" ".join(b.text for b in blocks_of_case))) | set(page_goal)))))
+                          goals=tuple(sorted(set(goals_in(" ".join(b.text for b in blocks_of_case))) | set(page_goal))),
+                          focus=_case_focus(blocks_of_case, page_focus)))
     return cases

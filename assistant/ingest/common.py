@@ -101,6 +101,52 @@ _FURNITURE = re.compile(
     re.IGNORECASE)
 
 
+# the names a focus area goes by on catalogue pages (labels, breadcrumbs, tags, URL paths), lower case
+_FOCUS_NAMES = {
+    **dict.fromkeys(("social", "socialt", "social bæredygtighed"), "social"),
+    **dict.fromkeys(("klima", "miljø", "klima og miljø", "klima og miljømæssig bæredygtighed",
+                     "klima og miljømæssig", "klima og miljøø", "klima og miljømaessig"), "klima- og miljømæssig"),
+    **dict.fromkeys(("økonomi", "økonomisk", "økonomisk bæredygtighed", "økønømisk"), "økonomisk"),
+    **dict.fromkeys(("partnerskaber", "partnerskab", "partnerskaber for handling"), "partnerskaber"),
+}
+_FOCUS_PREFIX = re.compile(r"^(?:fokusområde|kategori(?:er)?|tema|emne|inspirationskatalog(?:et)?)\s*[:/›>|-]?\s*",
+                           re.IGNORECASE)
+_FOCUS_URL = re.compile(r"/(social|klima-og-miljoe(?:maessig)?|oekonomisk)-baeredygtighed\b|/partnerskaber-for-handling\b")
+
+
+def focus_label(text: str | None) -> str | None:
+    """The focus area a short label states: "Kategori: Social bæredygtighed", "Tema / Økonomi",
+    "Inspirationskatalog Social bæredygtighed", a tag "Partnerskaber", or a catalogue URL's path."""
+    if not text:
+        return None
+    if "://" in text:
+        match = _FOCUS_URL.search(text)
+        if not match:
+            return None
+        text = {"social": "social", "oekonomisk": "økonomisk"}.get(match.group(1) or "", "partnerskaber" if not
+                                                                      match.group(1) else "klima og miljø")
+    line = re.sub(r"\s+", " ", text).strip()
+    if len(line) > 60:
+        return None
+    parts = [p for p in re.split(r"\s*[/›>|»]\s*", line) if p]
+    last = re.sub(r"\s+", " ", _FOCUS_PREFIX.sub("", parts[-1] if parts else "").strip(" .:").lower())
+    return _FOCUS_NAMES.get(last.replace("-", " ").replace("  ", " "))
+
+
+def drop_furniture(blocks: list) -> list:
+    """``blocks`` without furniture; a focus-area label among it ("Kategori: Social bæredygtighed")
+    is kept as the ``focus`` of the block after it."""
+    kept, pending = [], None
+    for block in blocks:
+        if is_furniture(block.text):
+            pending = focus_label(block.text) or pending
+            continue
+        if pending:
+            block.focus, pending = pending, None
+        kept.append(block)
+    return kept
+
+
 def is_furniture(text: str) -> bool:
     """Whether a line or block is page furniture (skip-links, breadcrumbs, icons, notices, credits)."""
     line = re.sub(r"\s+", " ", text).strip()
@@ -142,6 +188,7 @@ class Block:
     heading: bool | None = None  # None: decide from the text
     url: str | None = None
     page: int | None = None  # page number in a PDF
+    focus: str | None = None  # a focus-area label ("Kategori: Social bæredygtighed") stood right above it
 
     def __post_init__(self) -> None:
         self.text = clip_long_words(self.text)

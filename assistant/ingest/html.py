@@ -20,7 +20,7 @@ from selectolax.lexbor import LexborNode as Node
 
 from ..records import Case
 from .cases import parse_theme_blocks
-from .common import Block, is_furniture
+from .common import Block, drop_furniture, focus_label
 
 _DROP_TAGS = ("script", "style", "noscript", "template", "svg", "iframe", "form", "button", "select", "figcaption",
               "img", "picture", "video", "audio", "canvas", "object")
@@ -149,28 +149,40 @@ def _list_item(item: Node, out: list[Block]) -> None:
         _blocks(child, out)
 
 
-def html_blocks(html: str) -> tuple[list[Block], str | None, str | None]:
-    """(content blocks, page title, page URL) of an HTML page."""
+def page_focus(tree: HTMLParser, url: str | None) -> str | None:
+    """The focus area the page states: in its breadcrumb, tags or labels, or its URL's path."""
+    for node in tree.css('[class*="crumb"], [class*="tag"], [class*="label"], [class*="categor"], [class*="kategori"]'):
+        parts = [re.sub(r"\s+", " ", a.text()).strip() for a in node.css("a, span")] or [node.text()]
+        for part in reversed(parts):
+            area = focus_label(part)
+            if area:
+                return area
+    return focus_label(url)
+
+
+def html_blocks(html: str) -> tuple[list[Block], str | None, str | None, str | None]:
+    """(content blocks, page title, page URL, the focus area the page states) of an HTML page."""
     tree = HTMLParser(html)
     url = page_url(tree)
     title_node = tree.css_first("title")
     title = _SITE_SUFFIX.sub("", re.sub(r"\s+", " ", title_node.text()).strip()) if title_node else ""
+    focus = page_focus(tree, url)
     main = _clean(tree)
     blocks: list[Block] = []
     if main is not None:
         _blocks(main, blocks)
-    blocks = [b for b in blocks if not is_furniture(b.text)]
+    blocks = drop_furniture(blocks)
     h1 = tree.css_first("h1")
     h1_text = re.sub(r"\s+", " ", h1.text()).strip() if h1 is not None else ""
     if h1_text:  # the page's own heading; <title> often adds or shortens with the site's name
         title = h1_text
     elif not title:  # no <title>, no <h1>: the first heading, else the URL's last segment
         title = next((b.text for b in blocks if b.heading), "") or url_title(url)
-    return blocks, title or None, url
+    return blocks, title or None, url, focus
 
 
 def parse_theme_html(html: str, source: str) -> list[Case]:
-    blocks, title, url = html_blocks(html)
+    blocks, title, url, focus = html_blocks(html)
     if title and blocks and blocks[0].heading and blocks[0].text == title:
         blocks = blocks[1:]
-    return parse_theme_blocks(blocks, url or source, title)
+    return parse_theme_blocks(blocks, url or source, title, focus)

@@ -14,15 +14,16 @@ import re
 
 from ..records import Case
 from .cases import parse_theme_blocks
-from .common import Block, is_furniture, source_line
+from .common import Block, focus_label, is_furniture, source_line
 
 _BULLET = re.compile(r"^\s*(?:[•▪◦·*–-]|\d{1,2}[.)])\s+")
 
 
 def _body_blocks(raw: str) -> list[Block]:
+    focus = next((focus_label(line) for line in raw.splitlines() if is_furniture(line) and focus_label(line)), None)
     lines = [line for line in raw.splitlines() if line.strip() and not is_furniture(line)]
     if not lines:
-        return []
+        return [Block("", focus=focus)] if focus else []  # an empty carrier: its focus goes to the next block
     if sum(bool(_BULLET.match(line)) for line in lines) >= 2:
         blocks: list[Block] = []
         for line in lines:
@@ -36,11 +37,13 @@ def _body_blocks(raw: str) -> list[Block]:
     return [] if is_furniture(clean) else [Block(clean)]
 
 
-def text_blocks(text: str) -> tuple[list[str], list[Block], str | None]:
-    """(header lines, body blocks, the page's URL from a "Kilde:" line) of a text copy of a page."""
+def text_blocks(text: str) -> tuple[list[str], list[Block], str | None, str | None]:
+    """(header lines, body blocks, the page's URL from a "Kilde:" line, the focus area its labels state)
+    of a text copy of a page."""
     raw_blocks = [b for b in re.split(r"\n\s*\n", text) if b.strip()]
     url = None
     header: list[str] = []
+    labels: list[str] = []  # furniture lines of the header (breadcrumbs, "Tema", "Partnerskaber")
     body: list[Block] = []
     indented = any(b.startswith((" ", "\t")) for b in raw_blocks)
     has_contents_line = any(b.strip().lower() == "indhold" for b in raw_blocks)
@@ -59,7 +62,20 @@ def text_blocks(text: str) -> tuple[list[str], list[Block], str | None]:
                 body.extend(_body_blocks(raw))
         else:
             header.extend(line.strip() for line in raw.splitlines() if line.strip() and not is_furniture(line))
-    return header, body, url
+            labels.extend(line.strip() for line in raw.splitlines() if line.strip() and is_furniture(line))
+    # a focus label's carrier block passes its focus to the block after it
+    merged: list[Block] = []
+    pending = None
+    for block in body:
+        if not block.text:
+            pending = block.focus
+            continue
+        if pending and not block.focus:
+            block.focus = pending
+        pending = None
+        merged.append(block)
+    focus = next((focus_label(label) for label in labels + header if focus_label(label)), None)
+    return header, merged, url, focus
 
 
 def _is_sentence(line: str) -> bool:
@@ -68,7 +84,7 @@ def _is_sentence(line: str) -> bool:
 
 def parse_theme_text(text: str, source: str) -> list[Case]:
     """Parse a page saved as plain text (header lines, then indented body blocks)."""
-    header, body, url = text_blocks(text)
+    header, body, url, focus = text_blocks(text)
     # the title is the last short header line before the standfirst (a sentence: 11+ words or a full stop);
     # labels above it ("Partnerskaber", a category) are not
     lines = [h for h in header if len(h) < 110]
@@ -79,4 +95,4 @@ def parse_theme_text(text: str, source: str) -> list[Case]:
         theme = body[0].text
     # the page's standfirst (a sentence under the title) opens the intro
     standfirst = [Block(h, heading=False) for h in header if h != theme and h not in titles and len(h) >= 60]
-    return parse_theme_blocks(standfirst + body, url or source, theme)
+    return parse_theme_blocks(standfirst + body, url or source, theme, focus)
