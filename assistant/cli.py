@@ -182,14 +182,16 @@ def hit_to_json(hit) -> dict:
 @click.argument("question")
 @click.option("-k", default=5, show_default=True, type=int, help="Number of passages.")
 @click.option("--municipality", default=None, help="Only cases of this municipality.")
+@click.option("--goal", default=None, type=click.IntRange(1, 17), help="Only cases naming this Verdensmål (1-17).")
+@click.option("--region", default=None, help="Only cases of this region's municipalities (Nordjylland, Fyn, ...).")
 @click.option("--index", "index_dir", default=None, help="Index folder (default index/).")
 @click.option("--corpus", default=None, help="Corpus folder (default: the one the index was built from).")
 @click.option("--model", default=None, help="Embedding model (default: the index's).")
 @click.option("--retriever", "kind", default="hybrid", show_default=True,
               type=click.Choice(["hybrid", "dense", "bm25", "rrf"]))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
-def ask(question: str, k: int, municipality: str | None, index_dir: str | None, corpus: str | None,
-        model: str | None, kind: str, as_json: bool) -> None:
+def ask(question: str, k: int, municipality: str | None, goal: int | None, region: str | None,
+        index_dir: str | None, corpus: str | None, model: str | None, kind: str, as_json: bool) -> None:
     """Show the best passages for QUESTION with municipality, case, source and contact.
 
     \b
@@ -202,7 +204,7 @@ def ask(question: str, k: int, municipality: str | None, index_dir: str | None, 
 
     try:
         retriever = Retriever.load(index_dir, corpus=corpus, model=model, progress=_progress_bar("embedding"))
-        hits = retriever.search(question, k=k, municipality=municipality, retriever=kind)
+        hits = retriever.search(question, k=k, municipality=municipality, retriever=kind, goal=goal, region=region)
     except (CorpusError, ModelLoadError, ValueError) as exc:
         _fail(exc)
     if as_json:

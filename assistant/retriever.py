@@ -15,7 +15,13 @@ from .corpus import CorpusError
 from .embedding import Embedder, get_embedder
 from .fusion import RetrieverKind, evidence_fusion, rrf
 from .language import clean_query, detect_language, strip_contact_frame
-from .municipalities import ALL_MUNICIPALITIES, municipalities_in, municipalities_of_regions, normalize_municipality
+from .municipalities import (
+    ALL_MUNICIPALITIES,
+    municipalities_in,
+    municipalities_of_regions,
+    normalize_municipality,
+    regions_in,
+)
 from .records import Case, Hit
 from .store import IndexData, IndexLoadError, build_index, load_index, read_manifest, recorded_corpus, staleness
 
@@ -149,10 +155,13 @@ class Retriever:
         return name
 
     def search(self, query: str, k: int = 5, municipality: str | None = None,
-               retriever: str | RetrieverKind = RetrieverKind.HYBRID) -> list[Hit]:
+               retriever: str | RetrieverKind = RetrieverKind.HYBRID, goal: int | None = None,
+               region: str | None = None) -> list[Hit]:
         """The k best passages for ``query``, each with its case, score and source.
 
-        ``municipality`` keeps only that municipality's cases. A municipality named in the
+        ``municipality`` keeps only that municipality's cases, ``goal`` only cases naming that
+        Verdensmål (1-17), ``region`` only cases of that region's municipalities ("Nordjylland",
+        "North Jutland", "Fyn"); together, cases meeting all of them. A municipality named in the
         question is favoured (not required: "uddannelsesinstitutioner i Aarhus" is a Norddjurs case).
         """
         if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
@@ -163,7 +172,8 @@ class Retriever:
         text = clean_query(query)
         kind = RetrieverKind.from_str(retriever)
         only = self._check_municipality(municipality)
-        rows, fused, dense, sparse = self._score(text, kind, only)
+        allowed = self._allowed_rows(only, goal, region)
+        rows, fused, dense, sparse = self._score(text, kind, allowed)
         if kind == RetrieverKind.BM25:  # BM25 alone: a passage sharing no term is no result
             keep = sparse > 0
             rows, fused, dense, sparse = rows[keep], fused[keep], dense[keep], sparse[keep]
@@ -171,7 +181,27 @@ class Retriever:
             return []
         return self._assemble(rows, fused, dense, sparse, k)
 
-    def _score(self, question: str, kind: RetrieverKind, only: str | None):
+    def _allowed_rows(self, only: str | None, goal: object, region: object) -> np.ndarray | None:
+        """The passage rows the filters allow (None: no filter)."""
+        if goal is not None and (isinstance(goal, bool) or not isinstance(goal, (int, np.integer))
+                                 or not 1 <= goal <= 17):
+            raise ValueError(f"goal must be a Verdensmål number from 1 to 17, not {goal!r}")
+        if region is not None and (not isinstance(region, str) or not regions_in(region)):
+            raise ValueError(f"unknown region {region!r}: Nordjylland, Midtjylland, Syddanmark, Sjælland, "
+                             f"Hovedstaden or Fyn (or their English names)")
+        if only is None and goal is None and region is None:
+            return None
+        keep = np.ones(len(self.data.passages), dtype=bool)
+        if only is not None:
+            keep &= np.isin(np.arange(len(keep)), self._municipality_rows.get(only, np.zeros(0, np.int64)))
+        if goal is not None:
+            keep &= np.array([int(goal) in case.goals for case in self._case_of], dtype=bool)
+        if region is not None:
+            members = set(municipalities_of_regions(region))
+            keep &= np.array([case.municipality in members for case in self._case_of], dtype=bool)
+        return np.flatnonzero(keep)
+
+    def _score(self, question: str, kind: RetrieverKind, allowed: np.ndarray | None):
         cfg = self.config
         english = detect_language(question) == "en"
         # the hybrid matches a contact question's topic, not its "who do I contact about" (the plain
@@ -179,7 +209,6 @@ class Retriever:
         text = strip_contact_frame(question) if kind == RetrieverKind.HYBRID else question
         contact_question = text != question
         n = len(self.data.passages)
-        allowed = self._municipality_rows.get(only, np.zeros(0, np.int64)) if only else None
         if allowed is not None and allowed.size == 0:
             return np.zeros(0, np.int64), *(np.zeros(0),) * 3
 

@@ -276,3 +276,19 @@ def test_a_named_region_boosts_its_municipalities_cases(fake_retriever):
     for hit in boosted:
         expected = plain[hit.passage.id] + (0.15 if hit.case.municipality == "Frederikshavn" else 0.0)
         assert hit.score == pytest.approx(expected, abs=1e-6), hit.case.municipality
+
+
+@pytest.mark.unit
+def test_goal_and_region_filters(fake_retriever):
+    assert {h.case.municipality for h in fake_retriever.search("verdensmål", k=20, goal=13)} == {"Gladsaxe"}
+    assert {h.case.municipality for h in fake_retriever.search("partnerskab", k=20, region="North Jutland")} \
+        == {"Frederikshavn"}
+    assert {h.case.municipality for h in fake_retriever.search("partnerskab", k=20, region="Midtjylland")} \
+        <= {"Norddjurs", "Herning", "Aarhus"}
+    assert fake_retriever.search("partnerskab", goal=13, region="Nordjylland") == []  # both must hold
+    assert fake_retriever.search("partnerskab", goal=16) == []
+    for bad in (0, 18, True, "13"):
+        with pytest.raises(ValueError, match="goal must be a Verdensmål number"):
+            fake_retriever.search("partnerskab", goal=bad)
+    with pytest.raises(ValueError, match="unknown region 'Mordor'"):
+        fake_retriever.search("partnerskab", region="Mordor")
