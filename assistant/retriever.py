@@ -15,6 +15,7 @@ from .corpus import CorpusError
 from .embedding import Embedder, get_embedder
 from .fusion import RetrieverKind, evidence_fusion, rrf
 from .language import clean_query, detect_language, strip_contact_frame
+from .manifest import IndexLoadError, read_manifest, recorded_corpus, staleness
 from .municipalities import (
     ALL_MUNICIPALITIES,
     municipalities_in,
@@ -23,7 +24,7 @@ from .municipalities import (
     regions_in,
 )
 from .records import Case, Hit
-from .store import IndexData, IndexLoadError, build_index, load_index, read_manifest, recorded_corpus, staleness
+from .store import IndexData, build_index, load_index
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,6 @@ and a build checks them before it reuses any stored vector.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import logging
 import os
@@ -39,39 +38,34 @@ from .chunking import chunk_cases, sentence_texts, text_key
 from .corpus import CorpusError, corpus_hash, load_corpus
 from .dense import DenseIndex
 from .embedding import Embedder
+from .manifest import (  # noqa: F401 - the versions and errors are re-exported for callers of the store
+    FORMAT_VERSION,
+    INDEX_NAMES,
+    LATENT_FILES,
+    PIPELINE_VERSION,
+    REQUIRED,
+    VERIFY_ON_LOAD_BYTES,
+    IndexLoadError,
+    StaleIndexError,
+    _kept,
+    check_files,
+    corpus_record,
+    embedder_record,
+    file_sha256,
+    index_files,
+    read_manifest,
+    recorded_corpus,
+    staleness,
+)
 from .records import Case, Contact, Document, Passage, Section
 from .sparse import SparseIndex
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 2  # 2: per-file SHA-256 in the manifest, corpus path relative to the index
-# bump when parsing, chunking or tokenising changes what is indexed: old indexes then rebuild
-PIPELINE_VERSION = 14
-REQUIRED = ("manifest.json", "cases.json", "passages.jsonl", "embeddings.npy", "sentences.npy", "sentences.json",
-            "dense.faiss", "bm25")
-LATENT_FILES = ("latent_ids.npy", "latent_weights.npy")
-INDEX_NAMES = frozenset(REQUIRED + LATENT_FILES)
 EMBED_BATCH = 64
 LATENT_TOP_K = 64  # latent terms kept per passage (64 / 128 / 256 compared on the tuning half)
 
-MANIFEST_MAX_BYTES = 1 << 20  # a manifest is a few KB; anything near this is not one
-# Indexes up to this size have every file's checksum verified on each load (~0.3 s a 100 MB on this
-# machine); beyond it, files over LARGE_FILE_BYTES are size-checked on load and fully checked by
-# `assistant verify` and before a build reuses their vectors.
-VERIFY_ON_LOAD_BYTES = 256 << 20
-LARGE_FILE_BYTES = 64 << 20
-MANIFEST_KEYS = {"format_version": int, "pipeline_version": int, "embedder": dict, "corpus": dict,
-                 "passages": int, "files": dict}
-
 Progress = Callable[[int, int], None]
-
-
-class IndexLoadError(ValueError):
-    """The index folder is missing, damaged or does not match; the message says what to do."""
-
-
-class StaleIndexError(IndexLoadError):
-    """The index was built from another corpus or embedder."""
 
 
 @dataclass
@@ -103,96 +97,6 @@ def case_from_json(row: dict) -> Case:
                 sections=sections, contact=None, documents=documents, source=row.get("source", ""),
                 kind=row.get("kind", "case"), contacts=contacts, goals=tuple(row.get("goals", ())),
                 focus=row.get("focus"), file=row.get("file", ""))
-
-
-def read_manifest(folder: Path) -> dict | None:
-    """The index's manifest, None when the folder has none; IndexLoadError when it is unreadable or not
-    a manifest (a damaged index is never taken for a missing one, so it is never silently rebuilt)."""
-    folder = Path(folder)
-    path = folder / "manifest.json"
-    if not path.exists():
-        if folder.is_dir() and any(p.name in INDEX_NAMES for p in folder.iterdir()):
-            raise IndexLoadError(f"index {folder} is damaged: manifest.json is missing (deleted?) while its other "
-                                 f"files are there; rebuild it with `assistant build --index {folder}`")
-        return None
-    rebuild = f"rebuild it with `assistant build --index {folder}`"
-    try:
-        if path.stat().st_size > MANIFEST_MAX_BYTES:
-            raise IndexLoadError(f"index {folder} is damaged: manifest.json is {path.stat().st_size} bytes, "
-                                 f"far too large for a manifest; {rebuild}")
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise IndexLoadError(f"cannot read {path}: {exc.strerror or exc} (check its permissions)") from exc
-    try:
-        manifest = json.loads(raw.decode("utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
-        detail = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)[:120]
-        raise IndexLoadError(f"index {folder} is damaged: manifest.json is not valid JSON ({detail}); "
-                             f"{rebuild}") from None
-    if not isinstance(manifest, dict):
-        raise IndexLoadError(f"index {folder} is damaged: manifest.json is not an object; {rebuild}")
-    version = manifest.get("format_version")
-    if isinstance(version, int) and not isinstance(version, bool) and version != FORMAT_VERSION:
-        return manifest  # another format: stale (load_index and staleness say so), not damaged
-    for key, kind in MANIFEST_KEYS.items():
-        value = manifest.get(key)
-        if not isinstance(value, kind) or isinstance(value, bool):
-            raise IndexLoadError(f"index {folder} is damaged: manifest.json has no valid {key!r} record; {rebuild}")
-    for name, record in manifest["files"].items():
-        if not (isinstance(record, dict) and isinstance(record.get("bytes"), int)
-                and isinstance(record.get("sha256"), str)) or "/" in name.replace("bm25/", "", 1) or ".." in name:
-            raise IndexLoadError(f"index {folder} is damaged: manifest.json has no valid 'files' record ({name!r}); "
-                                 f"{rebuild}")
-    return manifest
-
-
-def file_sha256(path: Path) -> str:
-    with open(path, "rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
-
-
-def index_files(folder: Path) -> list[str]:
-    """The data files of a written index folder (bm25/ files included), as manifest names."""
-    names = [p.name for p in folder.iterdir() if p.is_file() and p.name != "manifest.json" and not _kept(p)]
-    if (folder / "bm25").is_dir():
-        names += [f"bm25/{p.name}" for p in (folder / "bm25").iterdir() if p.is_file()]
-    return sorted(names)
-
-
-def check_files(folder: Path, manifest: dict, names: list[str] | None = None, full: bool = True) -> list[str]:
-    """Compare index files with the manifest's sizes and checksums; IndexLoadError naming the first
-    file that differs. ``full=False`` hashes only files up to LARGE_FILE_BYTES. Returns the files
-    whose checksum was verified."""
-    records = manifest["files"]
-    rebuild = f"rebuild it with `assistant build --index {folder}`"
-    verified = []
-    for name in names if names is not None else sorted(records):
-        record = records.get(name)
-        path = folder / name
-        if record is None:
-            raise IndexLoadError(f"index {folder} is damaged: the manifest has no checksum for {name}; {rebuild}")
-        try:
-            size = path.stat().st_size
-        except FileNotFoundError:
-            raise IndexLoadError(f"index {folder} is damaged: {name} is missing; {rebuild}") from None
-        if size != record["bytes"]:
-            raise IndexLoadError(f"index {folder} is damaged: {name} has {size} bytes, the manifest says "
-                                 f"{record['bytes']} (truncated?); {rebuild}")
-        if full or size <= LARGE_FILE_BYTES:
-            try:
-                digest = file_sha256(path)
-            except OSError as exc:
-                raise IndexLoadError(f"index {folder}: cannot read {name}: {exc.strerror or exc}") from exc
-            if digest != record["sha256"]:
-                raise IndexLoadError(f"index {folder} is damaged: {name} does not match its checksum in the "
-                                     f"manifest (changed since the build); {rebuild}")
-            verified.append(name)
-    return verified
-
-
-def embedder_record(embedder: Embedder) -> dict:
-    return {"kind": embedder.kind, "name": embedder.name, "fingerprint": embedder.fingerprint,
-            "dim": embedder.dim}
 
 
 def _reusable(folder: Path, names: tuple[str, ...], warnings: list[str]) -> dict | None:
@@ -338,28 +242,6 @@ def index_lock(index_dir: Path) -> Iterator[None]:
         os.close(fd)  # releases the lock
 
 
-def corpus_record(corpus_dir: Path, index_dir: Path, digest: str) -> dict:
-    """Where the corpus is, relative to the index folder (so the pair can move together) and absolute."""
-    absolute = corpus_dir.resolve()
-    try:
-        relative = os.path.relpath(absolute, index_dir.absolute())
-    except ValueError:  # another drive (Windows)
-        relative = str(absolute)
-    return {"path": Path(relative).as_posix(), "abspath": str(absolute), "hash": digest}
-
-
-def recorded_corpus(manifest: dict, index_dir: Path) -> Path | None:
-    """The corpus folder an index was built from: its path relative to the index folder, else its
-    absolute path; None when neither exists (never a folder of the same name elsewhere)."""
-    recorded = manifest.get("corpus", {})
-    candidates = []
-    if isinstance(recorded.get("path"), str) and recorded["path"]:
-        candidates.append(index_dir / recorded["path"])
-    if isinstance(recorded.get("abspath"), str) and recorded["abspath"]:
-        candidates.append(Path(recorded["abspath"]))
-    return next((c for c in candidates if c.is_dir()), None)
-
-
 def build_index(corpus_dir: str | Path, index_dir: str | Path, embedder: Embedder,
                 progress: Progress | None = None) -> IndexData:
     """Parse, chunk, embed (reusing intact cached vectors) and write the index atomically, one build
@@ -432,11 +314,6 @@ def _build(corpus_dir: Path, index_dir: Path, embedder: Embedder, progress: Prog
     manifest["build_seconds"] = round(time.perf_counter() - started, 3)
     write_index(data, index_dir)
     return data
-
-
-def _kept(path: Path) -> bool:
-    """Files an index folder may hold besides the index itself (carried over on rebuild)."""
-    return path.name.lower().startswith("readme") or path.name == ".gitkeep"
 
 
 def check_index_target(index_dir: Path) -> None:
@@ -617,27 +494,3 @@ def _passage(row: dict) -> Passage:
 def indexed_texts(data: IndexData) -> list[str]:
     by_id = {c.id: c for c in data.cases}
     return [p.indexed_text(by_id[p.case_id]) for p in data.passages]
-
-
-def staleness(manifest: dict, corpus_dir: Path | None, embedder: Embedder | None) -> str | None:
-    """Why an index no longer matches its corpus or embedder, or None when it does."""
-    if manifest.get("format_version") != FORMAT_VERSION:
-        return f"the index format changed (version {manifest.get('format_version')!r}, now {FORMAT_VERSION})"
-    if manifest.get("pipeline_version") != PIPELINE_VERSION:
-        return "the indexing pipeline changed since the index was built"
-    if corpus_dir is not None:
-        try:
-            digest = corpus_hash(corpus_dir)
-        except CorpusError:
-            digest = None
-        if digest is not None and digest != manifest.get("corpus", {}).get("hash"):
-            return f"the corpus in {corpus_dir} changed since the index was built"
-    if embedder is not None:
-        recorded = manifest.get("embedder", {})
-        if recorded.get("fingerprint") != embedder.fingerprint or recorded.get("name") != embedder.name:
-            return (f"the index was built with {recorded.get('name')!r} ({recorded.get('fingerprint')}), "
-                    f"not {embedder.name!r} ({embedder.fingerprint})")
-        latent = (manifest.get("latent") or {}).get("fingerprint")
-        if latent != (embedder.latent_fingerprint if embedder.latent_features else None):
-            return "the model's latent-term head changed since the index was built"
-    return None
