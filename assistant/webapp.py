@@ -67,12 +67,14 @@ EXAMPLES = [  # each one makes sense on its own: no follow-ups that need an earl
 ]
 _TEXTS = {
     "da": {"sources": "Kilder", "maybe": "Måske relateret", "section": "Afsnit", "contact": "Kontakt",
+           "goals": "Verdensmål", "focus": "Fokusområde",
            "no_contact": "Casen nævner ingen kontaktperson", "source": "Kilde", "score": "Score",
            "theme": "Temaet", "phone": "tlf.", "none": "Ingen passager fundet.",
            "filter": "kun {}", "empty": "Kilderne til svaret vises her.",
            "bad_question": "Skriv spørgsmålet med almindelige ord (HTML og kode fjernes). Detalje: {}",
            "busy": "Der er travlt lige nu; prøv igen om lidt. Detalje: {}"},
     "en": {"sources": "Sources", "maybe": "Maybe related", "section": "Section", "contact": "Contact",
+           "goals": "Global Goals", "focus": "Focus area",
            "no_contact": "No contact person named", "source": "Source", "score": "Score",
            "theme": "The theme", "phone": "phone", "none": "No passages found.",
            "filter": "only {}", "empty": "The sources of the answer appear here.",
@@ -155,6 +157,16 @@ def _contact_html(hit: Hit, t: dict, question: str = "") -> str:
     return "; ".join(people)
 
 
+def _goals_html(case, t: dict) -> str:
+    """The case's Verdensmål and focus area, when the page states them."""
+    parts = []
+    if case.goals:
+        parts.append(f'<b>{_escape(t["goals"])}:</b> <span class="va-goals">{_escape(", ".join(map(str, case.goals)))}</span>')
+    if case.focus:
+        parts.append(f'<b>{_escape(t["focus"])}:</b> <span class="va-focus">{_escape(case.focus)}</span>')
+    return f"<div>{' · '.join(parts)}</div>" if parts else ""
+
+
 def _source_html(hit: Hit) -> str:
     label = _escape(str(hit.source))
     url = hit.case.source.strip()
@@ -188,7 +200,8 @@ def render_cards(hits: Iterable[Hit], query: str, language: str = "da", found: b
             + f'<blockquote class="va-text">{highlight(hit.text, stems)}</blockquote>'
             f'<div class="va-meta"><div><b>{_escape(t["contact"])}:</b> '
             f'<span class="va-contact">{_contact_html(hit, t, query)}</span></div>'
-            f'<div><b>{_escape(t["source"])}:</b> {_source_html(hit)}</div>'
+            + _goals_html(case, t)
+            + f'<div><b>{_escape(t["source"])}:</b> {_source_html(hit)}</div>'
             f'<div><b>{_escape(t["score"])}:</b> {hit.score:.2f}</div></div></article>')
     cards.append("</div>")
     return "".join(cards)
@@ -280,7 +293,8 @@ def contact_json(contact) -> dict | None:
 def _hit_json(hit: Hit) -> dict:
     return {"rank": hit.rank, "score": hit.score, "municipality": hit.case.municipality, "case": hit.case.title,
             "section": hit.passage.heading, "text": hit.text, "source": str(hit.source),
-            "contact": contact_json(hit.case.contact), "contacts": [contact_json(c) for c in hit.case.contacts]}
+            "contact": contact_json(hit.case.contact), "contacts": [contact_json(c) for c in hit.case.contacts],
+            "goals": list(hit.case.goals), "focus": hit.case.focus}
 
 
 # ---- the app ----------------------------------------------------------------------------------

@@ -543,3 +543,19 @@ def test_ui_py_serves_on_localhost_at_the_gradio_port(real_retriever, unused_por
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+@pytest.mark.unit
+def test_card_shows_goals_and_focus_and_every_contact():
+    from dataclasses import replace as _replace
+
+    from assistant.records import Contact
+
+    hit = make_hit()
+    case = _replace(hit.case, contacts=(BENTE, Contact(None, email="klima@frederikshavn.dk", department="Klima & Miljø")),
+                    goals=(13, 17), focus="partnerskaber")
+    html = render_cards([_replace(hit, case=case)], "Hvem arbejder med biodiversitet?")
+    assert 'Verdensmål:</b> <span class="va-goals">13, 17</span>' in html
+    assert 'Fokusområde:</b> <span class="va-focus">partnerskaber</span>' in html
+    assert "Klima &amp; Miljø" in html and 'href="mailto:klima@frederikshavn.dk"' in html
+    assert "Verdensmål" not in render_cards([make_hit()], "x")  # nothing stated, nothing shown
