@@ -96,6 +96,7 @@ _FURNITURE = re.compile(
     r"|(?:sidst\s+|senest\s+)?(?:opdateret|publiceret|udgivet|redigeret)\s*:?\s*\d.{0,40}"
     r"|(?:del|share)(?:\s+(?:på|on|via))?\s+(?:facebook|linkedin|twitter|x|e-?mail)"
     r"|side\s+\d+\s+af\s+\d+|page\s+\d+\s+of\s+\d+"                        # page footers
+    r"|.{1,100}?(?:\.{4,}|…{2,})\s*\d{1,4}"                                     # contents: "Titel ...... 4"
     r"|inspirationskatalog(?:et)?\s+[\wæøå -]{0,50}"                          # catalogue breadcrumb
     r"|[^\s/›>»|]{1,30}(?:\s*[/›>»|]\s*[^\s/›>»|][^/›>»|]{0,30}){1,5})$",      # breadcrumbs "Tema / Økonomi"
     re.IGNORECASE)
@@ -170,6 +171,7 @@ class CorpusError(ValueError):
     """The corpus folder or one of its files cannot be read into cases."""
 
 
+_SECTION_NUMBER = re.compile(r"^\d{1,2}(?:\.\d{1,2})*\.?\s+(?=[A-ZÆØÅ])")
 _LONG_WORD = re.compile(rf"\S{{{MAX_WORD + 1},}}")
 
 
@@ -192,6 +194,8 @@ class Block:
 
     def __post_init__(self) -> None:
         self.text = clip_long_words(self.text)
+        if self.heading is not False and _SECTION_NUMBER.match(self.text) and looks_like_heading(self.text):
+            self.text = _SECTION_NUMBER.sub("", self.text)  # "2. Unge i grønne sommerjob": a report's numbering
 
     @property
     def is_heading(self) -> bool:

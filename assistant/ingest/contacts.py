@@ -147,7 +147,10 @@ def _person(clause: str) -> tuple[str | None, str | None, str | None]:
             after = rest[match.end():]
             before = _GLUE.sub(" ", _CUE.sub(" ", before.split(".")[-1])).strip(" ,;:-–()").split()
             cut = max((j + 1 for j, w in enumerate(before) if w.lower().strip(",:") in _LEAD_IN), default=0)
-            role_words = [w for w in before[cut:] if _ROLE_WORD.match(w)]
+            role_words = [w.lower() if _ROLE_NOUN.search(w) else w for w in before[cut:]]
+            role_words = [w for w in role_words if _ROLE_WORD.match(w)]
+            while role_words and role_words[-1] in ("for", "i", "til", "ved", "hos", "of", "in", "at"):
+                role_words.pop()  # "afdelingschef for <department>": the department is read on its own
             role = " ".join(role_words) if role_words and len(before) - cut <= 3 else None
             if role is None:
                 tail = _GLUE.sub(" ", after).strip()

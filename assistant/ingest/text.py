@@ -11,10 +11,11 @@ their own.
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from ..records import Case
 from .cases import parse_theme_blocks
-from .common import Block, focus_label, is_furniture, source_line
+from .common import _MORE, Block, focus_label, is_furniture, source_line
 
 _BULLET = re.compile(r"^\s*(?:[•▪◦·*–-]|\d{1,2}[.)])\s+")
 
@@ -40,6 +41,12 @@ def _body_blocks(raw: str) -> list[Block]:
 def text_blocks(text: str) -> tuple[list[str], list[Block], str | None, str | None]:
     """(header lines, body blocks, the page's URL from a "Kilde:" line, the focus area its labels state)
     of a text copy of a page."""
+    # a short line repeated on every "page" (a report's running header) is furniture, unless it is the
+    # "Vil du vide mere?" that ends each case
+    counts = Counter(line.strip() for line in text.splitlines() if 0 < len(line.strip()) <= 80)
+    running = {line for line, n in counts.items() if n >= 3 and not _MORE.match(line)}
+    if running:
+        text = "\n".join(line for line in text.splitlines() if line.strip() not in running)
     raw_blocks = [b for b in re.split(r"\n\s*\n", text) if b.strip()]
     url = None
     header: list[str] = []
