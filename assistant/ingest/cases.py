@@ -130,26 +130,11 @@ def _sections(blocks: list[Block]) -> tuple[Section, ...]:
     return tuple(s for s in sections if s.paragraphs or s.heading)
 
 
-# the focus areas of KL's Verdensmål catalogue, as section labels ("Klima- og miljømæssig bæredygtighed")
-FOCUS_AREAS = {
-    "social": re.compile(r"^social(?:t)?\s+bæredygtig(?:hed)?$", re.IGNORECASE),
-    "klima- og miljømæssig": re.compile(r"^klima-?\s*og\s+miljø(?:mæssig)?\s+bæredygtig(?:hed)?$", re.IGNORECASE),
-    "økonomisk": re.compile(r"^økonomisk\s+bæredygtig(?:hed)?$", re.IGNORECASE),
-    "partnerskaber": re.compile(r"^partnerskaber(?:\s+for\s+handling)?$", re.IGNORECASE),
-}
-
-
-def focus_area(text: str) -> str | None:
-    """The focus area a label names ("Økonomisk bæredygtighed" -> "økonomisk"), else None."""
-    label = re.sub(r"^(?:fokusområde|kategori|tema)\s*:\s*", "", text.strip(), flags=re.IGNORECASE).strip(" .")
-    return next((area for area, pattern in FOCUS_AREAS.items() if pattern.match(label)), None)
-
-
 def _title(blocks: list[Block]) -> str:
     """The case's first heading that is not a "Vil du vide mere?" or a focus-area label."""
     headings = [b for b in blocks if b.is_heading and not _is_more_heading(b)]
     for block in headings:
-        if focus_area(block.text) is None or block is headings[-1]:
+        if focus_label(block.text) is None or block is headings[-1]:
             return block.text
     return blocks[0].text[:80]
 
@@ -232,17 +217,19 @@ def parse_theme_blocks(blocks: list[Block], source: str, theme: str | None, focu
     # a focus-area label that ends a segment introduces the next case ("Social bæredygtighed" above it)
     for i, segment in enumerate(segments):
         before = segments[i - 1] if i else intro
-        while before and before[-1].is_heading and focus_area(before[-1].text) and len(before) > 1:
+        while before and before[-1].is_heading and focus_label(before[-1].text) and len(before) > 1:
             segment.insert(0, before.pop())
     # left-overs that are no case: an intro of labels only, a trailing "Tilmeld dig nyhedsbrevet"
     if sum(len(b.text) for b in intro if not b.is_heading) < MIN_CASE_TEXT:
         intro = []
-    segments = [seg for seg in segments if _dominant_municipality(seg) or _contacts_and_documents(seg)[0]
-                or sum(len(b.text) for b in seg) >= 2 * MIN_CASE_TEXT]
+    parsed = [(seg, *_contacts_and_documents(seg)) for seg in segments]  # contacts read once a segment
+    parsed = [(seg, contacts, documents) for seg, contacts, documents in parsed
+              if contacts or _dominant_municipality(seg) or sum(len(b.text) for b in seg) >= 2 * MIN_CASE_TEXT]
     page = source if re.match(r"https?://", source) else None
-    if not segments and intro and (municipality_of_domain(page) or any(
-            municipality_of_domain(c.email) for c in _contacts_and_documents(intro)[0])):
-        intro, segments = [], [intro]  # one municipality's own page: it never names itself
+    if not parsed and intro:
+        contacts, documents = _contacts_and_documents(intro)
+        if municipality_of_domain(page) or any(municipality_of_domain(c.email) for c in contacts):
+            intro, parsed = [], [(intro, contacts, documents)]  # one municipality's own page: it never names itself
     cases: list[Case] = []
     page_focus = focus or focus_label(source) or focus_label(theme)
     intro_goals = goals_in(" ".join([theme or ""] + [b.text for b in intro]))
@@ -253,9 +240,8 @@ def parse_theme_blocks(blocks: list[Block], source: str, theme: str | None, focu
         cases.append(Case(id=f"{stem}-intro", title=theme or title, municipality=None, theme=theme,
                           sections=_sections(intro), contact=None, source=source + _pages(intro), kind="intro",
                           goals=tuple(intro_goals), focus=page_focus))
-    single = len(segments) == 1 and not intro
-    for blocks_of_case in segments:
-        contacts, documents = _contacts_and_documents(blocks_of_case)
+    single = len(parsed) == 1 and not intro
+    for blocks_of_case, contacts, documents in parsed:
         municipality = _dominant_municipality(blocks_of_case, contacts, page if single else None)
         if theme and (single or not any(b.is_heading and not _is_more_heading(b) for b in blocks_of_case)):
             title = case_title(theme)
