@@ -305,5 +305,64 @@ def import_command(ctx: click.Context, sources: tuple[str, ...], corpus: str, in
         raise click.ClickException("nothing was imported (every source was skipped)")
 
 
+@main.group()
+def feedback() -> None:
+    """The chat's 👍/👎 votes (feedback.jsonl beside the index folder, or $ASSISTANT_FEEDBACK).
+
+    \b
+    Examples:
+      assistant feedback stats
+      assistant feedback to-questions drafts/votes.jsonl
+      assistant eval drafts/votes.jsonl --dialogues drafts/votes-dialogues.jsonl
+    """
+
+
+def _read_feedback(path: str | None, index_dir: str | None):
+    from .feedback import feedback_path, read_votes
+    from .retriever import DEFAULT_INDEX
+
+    return read_votes(path or feedback_path(index_dir or os.environ.get("ASSISTANT_INDEX") or DEFAULT_INDEX))
+
+
+_FEEDBACK_OPTIONS = [click.option("--feedback", "feedback_file", default=None, help="Vote file (default: "
+                                  "feedback.jsonl beside the index folder, or $ASSISTANT_FEEDBACK)."),
+                     click.option("--index", "index_dir", default=None, help="Index folder (default index/).")]
+
+
+def _feedback_options(command):
+    for option in reversed(_FEEDBACK_OPTIONS):
+        command = option(command)
+    return command
+
+
+@feedback.command(name="to-questions")
+@click.argument("out", metavar="OUT.jsonl")
+@_feedback_options
+@click.option("--force", is_flag=True, help="Replace OUT (and its -dialogues file) if it exists.")
+def feedback_to_questions(out: str, feedback_file: str | None, index_dir: str | None, force: bool) -> None:
+    """Turn votes into a draft question set for `assistant eval`: a 👍 makes the top case the expected
+    answer; a 👎 is written with "needs_label": true (eval skips it until a person fills it in). Votes
+    after earlier messages go to OUT's -dialogues.jsonl; of repeated votes the latest wins."""
+    from .feedback import to_questions
+
+    summary = to_questions(_read_feedback(feedback_file, index_dir), out, overwrite=force)
+    click.echo(summary.line())
+    click.echo(f"Wrote {summary.questions_path}", err=True)
+    if summary.dialogues_path:
+        click.echo(f"Wrote {summary.dialogues_path} (score it with: assistant eval {out} "
+                   f"--dialogues {summary.dialogues_path})", err=True)
+
+
+@feedback.command(name="stats")
+@_feedback_options
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+def feedback_stats(feedback_file: str | None, index_dir: str | None, as_json: bool) -> None:
+    """Count the votes: up, down, distinct questions, languages, invalid lines."""
+    from .feedback import stats
+
+    result = stats(_read_feedback(feedback_file, index_dir))
+    click.echo(json.dumps(dataclasses.asdict(result), ensure_ascii=False) if as_json else result.line())
+
+
 if __name__ == "__main__":
     main()

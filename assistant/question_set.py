@@ -4,17 +4,21 @@ Question: {"id", "lang", "kind", "question", "municipality", "email", "evidence"
 is case, contact, theme or none (no case answers it). Only "id" and "question" are required (the
 DESIGN.md format): kind defaults to "case" when a municipality is given, else "none"; lang is
 detected. Dialogue: {"id", "lang", "turns": [...], "municipality", "email", "split"}. A row without a
-split belongs to every split.
+split belongs to every split. A row with ``"needs_label": true`` (a draft from `assistant feedback
+to-questions` that nobody has labelled yet) is skipped with a warning.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 from .corpus import jsonl_rows
 from .language import detect_language
 from .municipalities import normalize_municipality
+
+log = logging.getLogger(__name__)
 
 KINDS = ("case", "contact", "theme", "none")
 SPLITS = ("tune", "test", "all")
@@ -58,7 +62,12 @@ def _read_jsonl(path: str | Path) -> list[tuple[int, dict]]:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise EvalInputError(f"{path}: not UTF-8 text") from exc
-    return jsonl_rows(text, str(path), EvalInputError)
+    rows = jsonl_rows(text, str(path), EvalInputError)
+    labelled = [(number, row) for number, row in rows if row.get("needs_label") is not True]
+    if len(labelled) < len(rows):
+        log.warning("%s: skipped %d row(s) marked needs_label (fill in the expected answer and delete "
+                    "needs_label to score them)", path, len(rows) - len(labelled))
+    return labelled
 
 
 def _text(row: dict, key: str, where: str, required: bool = False) -> str | None:
