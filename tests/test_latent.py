@@ -81,6 +81,26 @@ def test_english_question_uses_latent_terms_danish_does_not(latent_index):
     assert embedder.latent_calls == before + 1  # Danish: BM25 carries the lexical side, no latent encode
 
 
+def test_latent_gap_spends_the_second_pass_only_on_near_ties(latent_index):
+    """``latent_gap`` (off by default): the latent pass runs only when the best cases are closer than it."""
+    _, _, embedder, retriever = latent_index
+    question = "Which municipality keeps bees that make honey on a roof?"
+    retriever.clear_query_cache()
+    before = embedder.latent_calls
+    retriever.with_config(latent_gap=0.0).search(question, k=2)
+    assert embedder.latent_calls == before  # no gap is below 0: never a second pass
+    default = retriever.search(question, k=2)
+    assert embedder.latent_calls == before + 1  # the default (inf) always takes it for English
+    rows = np.arange(len(retriever.data.passages))
+    assert retriever._case_gap(rows, np.zeros(len(rows))) == 0.0  # equal scores: a tie
+    first = (retriever._case_rows == retriever._case_rows[0]).astype(float)
+    assert retriever._case_gap(rows, first) == 1.0  # one case 1.0 ahead of the other
+    assert retriever._case_gap(rows[:1], first[:1]) == float("inf")  # one case only: nothing to break
+    wide = retriever.with_config(latent_gap=10.0)
+    wide.clear_query_cache()
+    assert [h.case.id for h in wide.search(question, k=2)] == [h.case.id for h in default]
+
+
 def test_latent_codes_are_reused_on_rebuild(latent_index):
     corpus, index, _, _ = latent_index
     with open(corpus / "bier.md", "a", encoding="utf-8") as handle:
