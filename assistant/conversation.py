@@ -33,7 +33,8 @@ from .language import MAX_QUERY_CHARS, EmptyQueryError, clean_query, detect_lang
 from .municipalities import municipalities_in
 from .records import Case, Hit, Reply
 from .retriever import Retriever
-from .sparse import stem_words, words
+from .roles import contacts_for, first_contact  # noqa: F401 (first_contact: part of this module's API)
+from .sparse import words
 
 _CONTACT = re.compile(
     r"\b(kontakt\w*|e-?mail\w*|mail\w*|ringe|telefon\w*|tlf|ansvarlig\w*|hvem\s+(kan|skal|må)\s+jeg|"
@@ -365,34 +366,6 @@ def user_messages(history: object) -> list[str]:
 
 def _where(case: Case, t: dict) -> str:
     return case.municipality if case.municipality else f"{t['theme']} {case.title}"
-
-
-# English job words as the Danish role words they are part of ("project leader" -> "projektleder")
-_ROLE_WORDS_EN = {"mayor": "borgmester", "project": "projekt", "leader": "leder", "manager": "leder",
-                  "head": "leder", "consultant": "konsulent", "adviser": "konsulent", "advisor": "konsulent",
-                  "coordinator": "koordinator", "chief": "chef", "director": "direktør", "ambassador": "ambassadør",
-                  "chair": "formand", "chairman": "formand", "chairperson": "formand", "staff": "stab"}
-
-
-def contacts_for(case: Case, question: str = "") -> list:
-    """The case's contacts, the one whose role the question names first ("projektlederen", "the project
-    leader"); otherwise in the case's order."""
-    tokens = words(question)
-    asked = set(stem_words(tokens))  # Danish: a role word itself ("projektlederen" ~ "projektleder")
-    parts = {_ROLE_WORDS_EN[w] for w in tokens if w in _ROLE_WORDS_EN}  # English: parts of the Danish word
-
-    def fit(contact) -> int:
-        role_words = words(contact.role or "")
-        joined = "".join(role_words)
-        return len(asked & set(stem_words(role_words))) + sum(part in joined for part in parts)
-
-    return sorted(case.contacts, key=lambda c: -fit(c))
-
-
-def first_contact(case: Case | None, question: str = ""):
-    """The contact an answer about ``case`` names first for ``question`` (None when it names none)."""
-    ordered = contacts_for(case, question) if case is not None else []
-    return ordered[0] if ordered else None
 
 
 def _contact_line(case: Case, t: dict, question: str = "") -> str:

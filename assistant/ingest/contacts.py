@@ -58,6 +58,7 @@ _ROLE_WORD = re.compile(r"^[a-zæøå][\wæøå()-]*$")
 _CUE = re.compile(r"^\s*(?:kontakt(?:e|person(?:en)?)?|contact|skriv\s+til|ring\s+til|ved|hos|til|på|via|eller|"
                   r"kan\s+du|du\s+kan|vil\s+du\s+vide\s+mere[,?]?)\b\s*:?\s*", re.IGNORECASE)
 _GLUE = re.compile(r"\b(på|on|at|eller|or|e-?mail|mail|tlf|telefon|mobil|phone)\b\.?\s*:?", re.IGNORECASE)
+_AFTER_ADDRESS = re.compile(r"@[\w-]+(?:\.[\w-]+)+[\s,;]*$")  # "jeho@x.dk, 12 34 56 78"
 _PHONE_CUE = re.compile(r"(?:tlf|telefon|phone|tel|mobil|mob|ring|eller|på|or)\.?\s*:?\s*$", re.IGNORECASE)
 
 
@@ -105,7 +106,8 @@ def _phones(text: str) -> list[tuple[int, int, str]]:
     for match in re.finditer(r"(?<![\w@.+-])(\+\d{2}[\s-]?)?(?:\d{2}[\s-]?){3}\d{2}(?![\w@-])", text):
         number = valid_phone(match.group(0))
         # a bare 8-digit number needs a cue ("tlf.", "eller", "på") or to sit right after an address
-        cued = match.group(1) or _PHONE_CUE.search(text[max(0, match.start() - 12):match.start()])
+        cued = match.group(1) or _PHONE_CUE.search(text[max(0, match.start() - 12):match.start()]) \
+            or _AFTER_ADDRESS.search(text[max(0, match.start() - 80):match.start()])
         if number and cued:
             found.append((match.start(), match.end(), number))
     return found

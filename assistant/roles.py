@@ -1,0 +1,80 @@
+"""Which of a case's contacts an answer names first: the one whose job the question asks for.
+
+"Hvem er projektlederen?", "Who is the project leader?", "Hvem er afdelingschef i Job og Ydelse?",
+"Who is the head of climate and environment?". Only a question that names a job (a Danish job word:
+-leder, -chef, -konsulent …; or an English one: leader, head, mayor …) reorders the contacts; the
+contacts whose role holds that job come first, and among them the one whose role or department
+shares most of the question's other words (in English through a small lexicon of municipal
+department words). Any other question keeps the case's order: "unge" in a question about young
+people does not make the head of "Børn og Unge" the contact.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .ingest.contacts import _ROLE_NOUN
+from .records import Case, Contact
+from .sparse import stem_words, words
+
+# English job words as the Danish role words they are part of ("project leader" -> "projektleder")
+JOB_WORDS_EN = {"mayor": ("borgmester",), "leader": ("leder",), "manager": ("leder", "chef"),
+                "head": ("leder", "chef"), "consultant": ("konsulent",), "adviser": ("konsulent", "rådgiver"),
+                "advisor": ("konsulent", "rådgiver"), "coordinator": ("koordinator",), "chief": ("chef",),
+                "director": ("direktør",), "ambassador": ("ambassadør",), "chair": ("formand",),
+                "chairman": ("formand",), "chairperson": ("formand",), "officer": ("medarbejder", "konsulent"),
+                "specialist": ("specialist",), "planner": ("planlægger",), "secretary": ("sekretær",)}
+# English words that qualify a job or name a unit, as the Danish word parts they appear as
+QUALIFIERS_EN = {"project": "projekt", "climate": "klima", "environment": "miljø", "environmental": "miljø",
+                 "culture": "kultur", "cultural": "kultur", "leisure": "fritid", "children": "børn",
+                 "youth": "unge", "young": "unge", "elderly": "ældre", "senior": "ældre", "health": "sundhed",
+                 "care": "pleje", "employment": "beskæftigelse", "jobs": "job", "job": "job", "nature": "natur",
+                 "planning": "plan", "business": "erhverv", "school": "skole", "schools": "skole",
+                 "education": "uddannelse", "social": "social", "technical": "teknik", "energy": "energi",
+                 "waste": "affald", "water": "vand", "roads": "vej", "traffic": "trafik", "citizen": "borger",
+                 "citizens": "borger", "library": "bibliotek", "libraries": "bibliotek",
+                 "sustainability": "bæredygtighed", "development": "udvikling", "housing": "bolig",
+                 "family": "familie", "families": "familie", "food": "mad", "procurement": "indkøb",
+                 "purchasing": "indkøb", "staff": "stab", "communication": "kommunikation", "department": "afdeling",
+                 "division": "afdeling", "municipal": "kommunal", "city": "by"}
+
+
+# a Danish job word, also definite or plural ("projektlederen", "konsulenterne")
+_JOB = re.compile(_ROLE_NOUN.pattern.removesuffix("$") + r"(?:en|ne|erne|e|er|s)?$", re.IGNORECASE)
+
+
+def _job_stems(tokens: list[str]) -> set[str]:
+    return set(stem_words([t for t in tokens if _JOB.search(t)]))
+
+
+def contacts_for(case: Case, question: str = "") -> list[Contact]:
+    """The case's contacts, those whose job the question names first ("projektlederen", "the project
+    leader"), the best match of role and department words leading; otherwise in the case's order."""
+    tokens = words(question)
+    danish_jobs = _job_stems(tokens)
+    english_jobs = {part for w in tokens for part in JOB_WORDS_EN.get(w, ())}
+    if not (danish_jobs or english_jobs):
+        return list(case.contacts)
+    asked = set(stem_words(tokens))
+    parts = {QUALIFIERS_EN[w] for w in tokens if w in QUALIFIERS_EN}
+
+    def fit(contact: Contact) -> tuple[int, int]:
+        role_words = words(contact.role or "")
+        unit_words = role_words + words(contact.department or "")
+        role_joined, unit_joined = "".join(role_words), "".join(unit_words)
+        role_stems = set(stem_words(role_words))
+        # a Danish job word names the role or its last part ("lederen" ~ "projektleder")
+        job = sum(any(stem.endswith(asked_job) for stem in role_stems) for asked_job in danish_jobs) \
+            + sum(part in role_joined for part in english_jobs)
+        if not job:
+            return 0, 0
+        unit = len((asked - danish_jobs) & set(stem_words(unit_words))) + sum(part in unit_joined for part in parts)
+        return job, unit
+
+    return sorted(case.contacts, key=lambda c: tuple(-x for x in fit(c)))
+
+
+def first_contact(case: Case | None, question: str = "") -> Contact | None:
+    """The contact an answer about ``case`` names first for ``question`` (None when it names none)."""
+    ordered = contacts_for(case, question) if case is not None else []
+    return ordered[0] if ordered else None
