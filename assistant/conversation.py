@@ -30,7 +30,8 @@ from .chunking import split_sentences
 from .goals import goals_in
 from .ingest.contacts import display_phone
 from .language import MAX_QUERY_CHARS, EmptyQueryError, clean_query, detect_language
-from .municipalities import municipalities_in
+from .listing import Listing, is_list_question, list_cases
+from .municipalities import municipalities_in, municipalities_of_regions, regions_in
 from .records import Case, Hit, Reply
 from .retriever import Retriever
 from .roles import contacts_for, first_contact  # noqa: F401 (first_contact: part of this module's API)
@@ -69,10 +70,14 @@ _NOT_FOUND = {
 _TEXTS = {
     "da": {"contact": "Kontakt", "no_contact": "Casen nævner ingen kontaktperson.", "sources": "Kilder",
            "maybe": "Måske relateret", "theme": "Temaet", "municipality": "Kommune", "score": "score",
-           "contact_lead": "Kontaktperson for casen"},
+           "contact_lead": "Kontaktperson for casen", "listed": "{n} cases svarer på spørgsmålet",
+           "listed_one": "1 case svarer på spørgsmålet", "all": "Alle cases{what} ({n})", "goal": " om verdensmål",
+           "region": " i", "and": "og"},
     "en": {"contact": "Contact", "no_contact": "The case names no contact person.", "sources": "Sources",
            "maybe": "Maybe related", "theme": "The theme", "municipality": "Municipality", "score": "score",
-           "contact_lead": "Contact person for the case"},
+           "contact_lead": "Contact person for the case", "listed": "{n} cases answer the question",
+           "listed_one": "1 case answers the question", "all": "All cases{what} ({n})", "goal": " on goal",
+           "region": " in", "and": "and"},
 }
 
 
@@ -155,6 +160,8 @@ class Assistant:
         self.k = _check_k(k)
         self.min_dense = dict(self.MIN_DENSE if min_dense is None else min_dense)
         self._only: str | None = None  # a per-call municipality filter (set on a copy in ask)
+        self._goal: int | None = None  # per-call goal and region filters (likewise)
+        self._region: str | None = None
 
     # ---- focus tracking ------------------------------------------------------------------
     def _corpus_goals(self) -> set[int]:
@@ -170,7 +177,14 @@ class Assistant:
         another one gives no hits)."""
         if self._only and municipality and municipality != self._only:
             return []
-        return self.retriever.search(text, k=k or self.k, municipality=municipality or self._only)
+        return self.retriever.search(text, k=k or self.k, municipality=municipality or self._only,
+                                     goal=self._goal, region=self._region)
+
+    def _allows(self, case: Case | None) -> bool:
+        """Whether ``case`` meets this call's filters (municipality, goal, region)."""
+        return case is not None and (not self._only or case.municipality == self._only) \
+            and (self._goal is None or self._goal in case.goals) \
+            and (self._region is None or case.municipality in municipalities_of_regions(self._region))
 
     def _turn(self, message: str, previous: Turn | None) -> tuple[Turn, list[Hit], bool]:
         # a message with no language of its own ("Og Gladsaxe?") keeps the conversation's
@@ -226,22 +240,27 @@ class Assistant:
 
     # ---- the public call -------------------------------------------------------------------
     def ask(self, message: str, history: list | tuple | None = None, k: int | None = None,
-            municipality: str | None = None) -> Reply:
+            municipality: str | None = None, goal: int | None = None, region: str | None = None) -> Reply:
         """Answer ``message`` given the user's earlier messages (oldest first).
 
         ``history`` items are strings, or chat messages ``{"role": "user" | "assistant", "content": str}``
         (Gradio's format; only the user's are read). ``k`` overrides the number of sources;
-        ``municipality`` keeps only that municipality's cases, for the answer and every source.
-        Raises ValueError for anything else.
+        ``municipality`` keeps only that municipality's cases, ``goal`` only cases naming that Verdensmål
+        (1-17), ``region`` only cases of that region's municipalities ("Nordjylland", "North Jutland",
+        "Fyn"), for the answer and every source, whatever the conversation said. A list question ("Hvilke
+        kommuner …?", "Vis alle cases om mål 4") is answered with every case that answers it
+        (``reply.cases``, ``reply.kind == "list"``). Raises ValueError for anything else.
         """
         message = clean_query(message)
         earlier = user_messages(history)
         k = None if k is None else _check_k(k)
         only = self.retriever._check_municipality(municipality)
+        region = None if isinstance(region, str) and not region.strip() else region  # "" is no filter
+        self.retriever._allowed_rows(None, goal, region)  # ValueError for a bad goal or region, as a search
         # per-call settings live on a shallow copy, so concurrent chats don't share them
-        if k is not None or only:
+        if k is not None or only or goal is not None or region is not None:
             clone = Assistant(self.retriever, k or self.k, self.min_dense)
-            clone._only = only
+            clone._only, clone._goal, clone._region = only, None if goal is None else int(goal), region
             return clone._ask(message, earlier)
         return self._ask(message, earlier)
 
@@ -252,15 +271,54 @@ class Assistant:
             if found or previous is None:
                 previous = turn
         turn, hits, found = self._turn(message, previous)
-        if self._only:  # the filter holds whatever the conversation said
-            hits = _rerank([h for h in hits if h.case.municipality == self._only], self.k)
-            if turn.focus is not None and turn.focus.municipality != self._only:
+        if self._only or self._goal is not None or self._region is not None:  # the filters hold whatever
+            hits = _rerank([h for h in hits if self._allows(h.case)], self.k)  # the conversation said
+            if turn.focus is not None and not self._allows(turn.focus):
                 turn, found = replace(turn, focus=None), False
+        if is_list_question(message) and turn.reason != "filtered":
+            return self._list_reply(message, turn, hits, found, previous)
         answer = self._render(turn, hits, found)
         return Reply(answer=answer, hits=hits, found=found, case=turn.focus if found else None,
                      language=turn.language, query=turn.topic, reason=None if found else turn.reason or "not_found")
 
+    def _list_reply(self, message: str, turn: Turn, hits: list[Hit], found: bool, previous: Turn | None) -> Reply:
+        """A list question: every case that answers it (listing.py), or the not-found answer when none does
+        or when an ordinary answer would not be found (a topic no case is close to)."""
+        question = message
+        if previous is not None and previous.focus is not None and refers_back(message):
+            question, found = _join(previous.topic, message), True  # "Hvilke andre kommuner gør det?"
+        listing = list_cases(self.retriever, question, municipality=self._only, goal=self._goal,
+                             region=self._region, language=turn.language)
+        if not listing.cases or not (found or listing.filter_only):
+            return Reply(answer=self._render(replace(turn, reason=None), hits, False), hits=hits, found=False,
+                         language=turn.language, query=question, reason="not_found", kind="list")
+        return Reply(answer=self._render_list(turn.language, listing, question), hits=_rerank(listing.hits, self.k),
+                     found=True, case=listing.cases[0], language=turn.language, query=question,
+                     cases=list(listing.cases), kind="list")
+
     # ---- rendering -------------------------------------------------------------------------
+    def _render_list(self, language: str, listing: Listing, question: str) -> str:
+        """Each listed case: municipality, title and the contact it names first (e-mail as a mailto link)."""
+        t = _TEXTS[language]
+        if listing.filter_only:
+            goals = sorted(set(listing.goals) | ({self._goal} if self._goal is not None else set()))
+            places = list(dict.fromkeys(list(listing.regions) + (regions_in(self._region) if self._region else [])))
+            places += [self._only] if self._only else []
+            joiner = f" {t['and']} "
+            what = (f"{t['goal']} {joiner.join(map(str, goals))}" if goals else "") \
+                + (f"{t['region']} {joiner.join(places)}" if places else "")
+            if language == "da" and places == ["Fyn"]:
+                what = what.replace(" i Fyn", " på Fyn")
+            head = t["all"].format(what=what, n=len(listing.cases))
+        else:
+            head = t["listed_one"] if len(listing.cases) == 1 else t["listed"].format(n=len(listing.cases))
+        lines = [f"**{_e(head)}:**", ""]
+        for number, case in enumerate(listing.cases, 1):
+            contact = first_contact(case, question)
+            lines.append(f"{number}. **{_e(case.municipality)}** — {_e(case.title)}  ")
+            lines.append(f"   {t['contact']}: {_one_contact(contact) if contact else _e(t['no_contact'])}")
+        return "\n".join(lines)
+
     def _best_sentences(self, query: str, hit: Hit, limit: int = 2) -> list[str]:
         """The passage's sentences closest to the question, in text order (stored vectors, no model call
         beyond the question's cached one)."""

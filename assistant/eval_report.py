@@ -38,6 +38,13 @@ def overall_table(ev: Evaluation) -> tuple[list[str], list[list[str]]]:
         for key in ASSISTANT_METRICS:
             rows.append([f"{key} (assistant)"] + [_value(assistant[key]) if r == ev.assistant_retriever else "—"
                                                   for r in ev.retrievers])
+        lists = ev.list_summary()
+        if lists["list questions"]:
+            for key in ("set precision", "set recall"):
+                rows.append([f"{key} (assistant, {lists['list questions']} list questions)"]
+                            + [_value(lists[key]) if r == ev.assistant_retriever else "—" for r in ev.retrievers])
+            rows.append([f"exact sets (assistant, of {lists['list questions']})"]
+                        + [str(lists["exact sets"]) if r == ev.assistant_retriever else "—" for r in ev.retrievers])
     return ["metric", *ev.retrievers], rows
 
 
@@ -54,11 +61,9 @@ def group_table(ev: Evaluation) -> tuple[list[str], list[list[str]]]:
 
 
 def counts_table(ev: Evaluation) -> tuple[list[str], list[list[str]]]:
-    rows = []
-    for group in ev.groups():
-        c = ev.counts(group)
-        rows.append([group, str(c["questions"]), str(c["answerable"]), str(c["none"]), str(c["dialogues"])])
-    return ["group", "questions", "answerable", "none", "dialogues"], rows
+    columns = ["questions", "answerable", "none"] + (["list"] if "list" in ev.counts("all") else []) + ["dialogues"]
+    rows = [[group] + [str(ev.counts(group)[c]) for c in columns] for group in ev.groups()]
+    return ["group", *columns], rows
 
 
 def failures_table(ev: Evaluation, retriever: str | None = None, width: int = 60) -> tuple[list[str], list[list[str]]]:
@@ -79,14 +84,15 @@ def _notes(ev: Evaluation) -> list[str]:
     if ev.unjudged:
         notes.append("no relevant case in this corpus (left out of retrieval metrics): " + ", ".join(ev.unjudged))
     if not ev.assistant_retriever:
-        notes.append("not-found and dialogue metrics need the hybrid retriever (the Assistant's): not run")
+        notes.append("not-found, dialogue and list metrics need the hybrid retriever (the Assistant's): not run")
     return notes
 
 
 def _headline(ev: Evaluation, source: dict) -> str:
     c = ev.counts("all")
     line = (f"{source.get('questions', 'questions')} (split {source.get('split', 'all')}): {c['questions']} questions "
-            f"({c['answerable']} answerable, {c['none']} not answerable), {c['dialogues']} dialogues; k={ev.k}")
+            f"({c['answerable']} answerable, {c['none']} not answerable"
+            + (f", {c['list']} list questions" if c.get("list") else "") + f"), {c['dialogues']} dialogues; k={ev.k}")
     if source.get("cases") is not None:
         line += (f"\nindex {source.get('index')}: {source['cases']} cases, {source['passages']} passages, "
                  f"embedder {source.get('embedder')}")
@@ -158,6 +164,17 @@ def to_json(ev: Evaluation, source: dict | None = None, failures_of: str | None 
             "results": [{"id": d.id, "lang": d.lang, "expected": d.municipality, "expected_email": d.email,
                          **asdict(ev.dialogue_results[d.id])} for d in ev.dialogues if d.id in ev.dialogue_results],
         }
+    if ev.list_results:
+        summary = ev.list_summary()
+        data["lists"] = {
+            "retriever": ev.assistant_retriever, "n": summary["list questions"],
+            "precision": summary["set precision"], "recall": summary["set recall"], "exact": summary["exact sets"],
+            "by_group": {g: ev.list_summary(g) for g in groups if ev.list_summary(g)["list questions"]},
+            "results": [{"id": q.id, "lang": q.lang, **asdict(ev.list_results[q.id])}
+                        for q in ev.questions if q.id in ev.list_results],
+        }
+    else:
+        data["lists"] = None
     data["failures_retriever"] = _failures_of(ev, failures_of)
     data["failures"] = [asdict(f) for f in ev.failures(failures_of)]
     data["questions"] = [

@@ -11,6 +11,13 @@ Relevance is judged per question from its expected ``municipality`` (the theme i
 Recall@1/3/5, MRR@10 and nDCG@10 come from ranx. Contact accuracy: the top case is relevant and its
 contact e-mail equals the expected one (None included). The not-found and dialogue metrics go
 through the Assistant (hybrid retriever), so they are reported once, for hybrid.
+
+List questions (kind "list", an expected set of ``municipalities``) are asked through the Assistant too
+and scored by the municipalities of ``reply.cases``: set precision (the share of listed municipalities
+that are expected) and set recall (the share of expected ones listed), macro-averaged over the list
+questions. An empty set scores 1 (nothing listed: precision 1; nothing expected: recall 1), so a question
+no case answers costs precision when something is listed; "exact sets" counts answers equal to the
+expected set. The ordinary metrics skip list questions.
 """
 
 from __future__ import annotations
@@ -60,13 +67,33 @@ class AssistantResult:
 
 
 @dataclass(frozen=True)
+class ListResult:
+    """A list question's answer: the municipalities listed, in order, against the expected set."""
+
+    listed: tuple[str, ...]
+    expected: tuple[str, ...]
+    precision: float
+    recall: float
+
+    @property
+    def exact(self) -> bool:
+        return set(self.listed) == set(self.expected)
+
+
+def set_scores(listed: Iterable[str], expected: Iterable[str]) -> tuple[float, float]:
+    """Set precision and recall of ``listed`` against ``expected`` (an empty side scores 1)."""
+    got, want = set(listed), set(expected)
+    return (len(got & want) / len(got) if got else 1.0), (len(got & want) / len(want) if want else 1.0)
+
+
+@dataclass(frozen=True)
 class Failure:
     """A miss: wrong top case ("retrieval"), wrong contact, wrong not-found, or a wrong dialogue."""
 
     id: str
     lang: str
     kind: str
-    what: str                   # "retrieval", "contact", "not-found", "dialogue"
+    what: str                   # "retrieval", "contact", "not-found", "dialogue", "list"
     detail: str                 # e.g. "rank 3", "not in top 10", "answered", "not found"
     question: str
     expected: str
@@ -82,6 +109,7 @@ class Evaluation:
     results: dict[str, dict[str, QuestionResult]]       # retriever -> question id -> result
     replies: dict[str, AssistantResult] = field(default_factory=dict)      # question id -> reply
     dialogue_results: dict[str, AssistantResult] = field(default_factory=dict)
+    list_results: dict[str, ListResult] = field(default_factory=dict)     # list question id -> its answer
     evidence_missing: list[str] = field(default_factory=list)   # evidence not in the relevant case
     unjudged: list[str] = field(default_factory=list)           # answerable, but no relevant case
     assistant_retriever: str | None = None
@@ -120,7 +148,7 @@ class Evaluation:
     def assistant_summary(self, group: str = "all") -> dict[str, float | None]:
         """Not-found accuracy, false not-found rate and dialogue accuracy of the Assistant."""
         questions = self.groups()[group]
-        none = [self.replies[q.id] for q in questions if not q.answerable and q.id in self.replies]
+        none = [self.replies[q.id] for q in questions if q.kind == "none" and q.id in self.replies]
         answerable = [self.replies[q.id] for q in questions if q.answerable and q.id in self.replies]
         dialogues = [self.dialogue_results[d.id] for d in self._dialogues_in(group) if d.id in self.dialogue_results]
         return {
@@ -129,10 +157,20 @@ class Evaluation:
             "dialogue accuracy": _mean(r.correct for r in dialogues) if dialogues else None,
         }
 
+    def list_summary(self, group: str = "all") -> dict[str, float | int | None]:
+        """Set precision and recall of the list answers (macro-averaged), how many, how many exact."""
+        results = [self.list_results[q.id] for q in self.groups()[group] if q.id in self.list_results]
+        return {"set precision": _mean(r.precision for r in results) if results else None,
+                "set recall": _mean(r.recall for r in results) if results else None,
+                "list questions": len(results), "exact sets": sum(r.exact for r in results)}
+
     def counts(self, group: str) -> dict[str, int]:
         questions = self.groups()[group]
-        return {"questions": len(questions), "answerable": sum(q.answerable for q in questions),
-                "none": sum(not q.answerable for q in questions), "dialogues": len(self._dialogues_in(group))}
+        out = {"questions": len(questions), "answerable": sum(q.answerable for q in questions),
+               "none": sum(q.kind == "none" for q in questions), "dialogues": len(self._dialogues_in(group))}
+        if any(q.kind == "list" for q in self.questions):
+            out["list"] = sum(q.kind == "list" for q in questions)
+        return out
 
     def _dialogues_in(self, group: str) -> list[Dialogue]:
         """Dialogues count in 'all' and in their language's and split's groups, not in kind groups."""
@@ -160,6 +198,15 @@ class Evaluation:
                 if reply is not None and not reply.correct:
                     out.append(Failure(q.id, q.lang, q.kind, "not-found", "answered" if reply.found else "not found",
                                        q.question, expected_label(q), reply.top))
+            for q in self.questions:
+                listed = self.list_results.get(q.id)
+                if listed is not None and not listed.exact:
+                    missed = [m for m in listed.expected if m not in listed.listed]
+                    extra = [m for m in dict.fromkeys(listed.listed) if m not in listed.expected]
+                    detail = "; ".join(part for part in (f"missed {', '.join(missed)}" if missed else "",
+                                                         f"extra {', '.join(extra)}" if extra else "") if part)
+                    out.append(Failure(q.id, q.lang, q.kind, "list", detail, q.question,
+                                       ", ".join(listed.expected) or "(none)", listed.listed[:3]))
             for d in self.dialogues:
                 reply = self.dialogue_results.get(d.id)
                 if reply is not None and not reply.correct:
@@ -317,13 +364,22 @@ def evaluate(retriever: Retriever, questions: list[Question], dialogues: list[Di
             bar.set_description("eval assistant")
             for q in questions:
                 reply = assistant.ask(q.question, history=[])
-                ev.replies[q.id] = _assistant_result(reply, answerable=q.answerable, question=q.question)
+                if q.kind == "list":
+                    ev.list_results[q.id] = _list_result(reply, q)
+                else:
+                    ev.replies[q.id] = _assistant_result(reply, answerable=q.answerable, question=q.question)
                 bar.update()
             for d in dialogues:
                 reply = assistant.ask(d.turns[-1], history=list(d.turns[:-1]))
                 ev.dialogue_results[d.id] = _assistant_result(reply, dialogue=d, question=d.turns[-1])
                 bar.update()
     return ev
+
+
+def _list_result(reply, question: Question) -> ListResult:
+    listed = tuple(dict.fromkeys(c.municipality for c in getattr(reply, "cases", None) or [] if c.municipality))
+    expected = tuple(question.municipalities or ())
+    return ListResult(listed, expected, *set_scores(listed, expected))
 
 
 def _assistant_result(reply, answerable: bool = True, dialogue: Dialogue | None = None,
@@ -346,7 +402,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="assistant eval", formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Score retrieval on a question set: case- and passage-level Recall@1/3/5, MRR@10 and "
                     "nDCG@10, contact accuracy, not-found and dialogue accuracy, per retriever, "
-                    "language and question kind.",
+                    "language and question kind; set precision and recall of list questions.",
         epilog="examples:\n  assistant eval corpus/questions.jsonl\n"
                "  assistant eval corpus/questions.jsonl --retriever hybrid --split test --json\n"
                "  assistant eval my/questions.jsonl --corpus my/corpus --index my/index --report out/")

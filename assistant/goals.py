@@ -46,3 +46,15 @@ def goals_in(text: str) -> list[int]:
     for match in _NAMED.finditer(text):
         found.add(int(next(k for k, v in match.groupdict().items() if v)[1:].split("_")[0]))
     return sorted(n for n in found if 1 <= n <= 17)
+
+
+def without_goals(text: str, replacement: str = " ") -> str:
+    """``text`` with the goals it names replaced ("Vis alle cases om mål 12" -> "Vis alle cases om  "); the
+    name of a goal the text names is replaced in any case too ("livet på land, mål 15", "quality education
+    (SDG 4)": the name says which goal, it is no topic of its own)."""
+    named = goals_in(text)
+    text = _NAMED.sub(replacement, _NUMBERED.sub(replacement, text))
+    for number in named:
+        for name in NAMES[number]:
+            text = re.sub(rf"\b{re.escape(name)}\b", replacement, text, flags=re.IGNORECASE)
+    return text

@@ -124,7 +124,7 @@ REGIONS: dict[str, tuple[str, ...]] = {
                     "København", "Lyngby-Taarbæk", "Rudersdal", "Rødovre", "Tårnby", "Vallensbæk"),
 }
 # How people name them, Danish and English ("Nordjylland", "Region Nordjylland", "North Jutland",
-# "nordjyske"); the island of Funen as its own area. Region Sjælland only by its region names:
+# "nordjyske"); the island of Funen and Greenland as areas of their own. Region Sjælland only by its region names:
 # the island of Zealand ("Sjælland") also holds the capital region.
 _REGION_NAMES: dict[str, tuple[str, ...]] = {
     "Nordjylland": (r"nordjylland\w*", r"nordjysk\w*", r"north(?:ern)?\s+jutland", r"north\s+denmark\s+region"),
@@ -135,10 +135,12 @@ _REGION_NAMES: dict[str, tuple[str, ...]] = {
     "Hovedstaden": (r"(?:region\s+)?hovedstaden\w*", r"hovedstadsområdet\w*", r"capital\s+region(?:\s+of\s+denmark)?",
                     r"greater\s+copenhagen"),
     "Fyn": (r"fyn(?:s|ske)?", r"funen"),
+    "Grønland": (r"grønland(?:s)?", r"grønlandsk[e]?", r"greenland(?:'s|ic)?", r"kalaallit\s+nunaat"),
 }
 AREAS: dict[str, tuple[str, ...]] = {**REGIONS, "Fyn": ("Assens", "Faaborg-Midtfyn", "Kerteminde", "Langeland",
                                                         "Middelfart", "Nordfyns", "Nyborg", "Odense", "Svendborg",
-                                                        "Ærø")}
+                                                        "Ærø"),
+                                     "Grønland": GREENLAND}
 
 
 @lru_cache(maxsize=1)
@@ -156,6 +158,11 @@ def regions_in(text: str) -> list[str]:
         if names[index] not in seen:
             seen.append(names[index])
     return seen
+
+
+def without_regions(text: str, replacement: str = " ") -> str:
+    """``text`` with the regions (and Funen) it names replaced."""
+    return _region_pattern().sub(replacement, text)
 
 
 def municipalities_of_regions(text: str) -> list[str]:

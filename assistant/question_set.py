@@ -3,9 +3,11 @@
 Question: {"id", "lang", "kind", "question", "municipality", "email", "evidence", "split"}, where kind
 is case, contact, theme or none (no case answers it). Only "id" and "question" are required (the
 DESIGN.md format): kind defaults to "case" when a municipality is given, else "none"; lang is
-detected. Dialogue: {"id", "lang", "turns": [...], "municipality", "email", "split"}. A row without a
-split belongs to every split. A row with ``"needs_label": true`` (a draft from `assistant feedback
-to-questions` that nobody has labelled yet) is skipped with a warning.
+detected. A row with ``"municipalities": [...]`` is a list question (kind "list": "Hvilke kommuner …?"),
+scored by the set of municipalities its answer lists ([] when no case answers it). Dialogue: {"id",
+"lang", "turns": [...], "municipality", "email", "split"}. A row without a split belongs to every
+split. A row with ``"needs_label": true`` (a draft from `assistant feedback to-questions` that nobody
+has labelled yet) is skipped with a warning.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from .municipalities import normalize_municipality
 
 log = logging.getLogger(__name__)
 
-KINDS = ("case", "contact", "theme", "none")
+KINDS = ("case", "contact", "theme", "none", "list")
 SPLITS = ("tune", "test", "all")
 
 
@@ -38,10 +40,12 @@ class Question:
     email: str | None
     evidence: str | None = None
     split: str | None = None
+    municipalities: tuple[str, ...] | None = None  # a list question's expected set (kind "list"; may be empty)
 
     @property
     def answerable(self) -> bool:
-        return self.kind != "none"
+        """A question one case answers (not "none", and not a list question, which is scored as a set)."""
+        return self.kind not in ("none", "list")
 
 
 @dataclass(frozen=True)
@@ -99,7 +103,10 @@ def load_questions(path: str | Path, split: str = "all") -> list[Question]:
         qid = _text(row, "id", where, required=True)
         text = _text(row, "question", where, required=True)
         municipality = normalize_municipality(_text(row, "municipality", where))
-        kind = _text(row, "kind", where) or ("case" if municipality else "none")
+        expected_set = _municipality_set(row, where)
+        kind = "list" if expected_set is not None else _text(row, "kind", where) or ("case" if municipality else "none")
+        if kind == "list" and expected_set is None:
+            raise EvalInputError(f"{where}: a 'list' question needs 'municipalities' (a list, [] when none answers)")
         if kind not in KINDS:
             raise EvalInputError(f"{where}: unknown kind {kind!r} (one of {', '.join(KINDS)})")
         if kind in ("case", "contact") and not municipality:
@@ -108,10 +115,21 @@ def load_questions(path: str | Path, split: str = "all") -> list[Question]:
             raise EvalInputError(f"{where}: duplicate id {qid!r}")
         seen.add(qid)
         q = Question(qid, _text(row, "lang", where) or detect_language(text), kind, text, municipality,
-                     _text(row, "email", where), _text(row, "evidence", where), _text(row, "split", where))
+                     _text(row, "email", where), _text(row, "evidence", where), _text(row, "split", where),
+                     expected_set)
         if _in_split(q.split, split):
             questions.append(q)
     return questions
+
+
+def _municipality_set(row: dict, where: str) -> tuple[str, ...] | None:
+    """A list question's "municipalities" (names normalised, order kept, repeats dropped), None when absent."""
+    value = row.get("municipalities")
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(m, str) and m.strip() for m in value):
+        raise EvalInputError(f"{where}: 'municipalities' must be a list of municipality names")
+    return tuple(dict.fromkeys(normalize_municipality(m) for m in value))
 
 
 def load_dialogues(path: str | Path, split: str = "all") -> list[Dialogue]:

@@ -141,3 +141,10 @@ class Reply:
     query: str = ""  # what was searched: the message, or the topic + follow-up it resolved to
     reason: str | None = None  # when not found: "not_found", "no_topic" (a follow-up with nothing before
                                # it) or "filtered" (the question names a municipality the filter excludes)
+    cases: list[Case] = field(default_factory=list)  # the cases the answer names: every listed case of a
+                               # list answer, in order; [case] for an ordinary found answer; [] when not found
+    kind: str = "single"       # "list" for a list question ("Hvilke kommuner …?"), else "single"
+
+    def __post_init__(self) -> None:
+        if not self.cases and self.found and self.case is not None and self.kind != "list":
+            object.__setattr__(self, "cases", [self.case])

@@ -14,6 +14,7 @@ import numpy as np
 from .corpus import CorpusError
 from .embedding import Embedder, get_embedder
 from .fusion import RetrieverKind, evidence_fusion, rrf
+from .goals import goals_in
 from .language import clean_query, detect_language, strip_contact_frame
 from .manifest import IndexLoadError, read_manifest, recorded_corpus, staleness
 from .municipalities import (
@@ -42,6 +43,7 @@ class SearchConfig:
     sparse_weight: float = 0.5       # BM25's share when all query terms are in the corpus (Danish)
     sparse_weight_en: float = 0.3    # ... for an English question
     municipality_boost: float = 0.3  # added to passages of a municipality named in the question
+    goal_boost: float = 0.1          # ... of cases naming a Verdensmål the question names ("om mål 14")
     region_boost: float = 0.15       # ... of the municipalities of a region named ("i Nordjylland"); not tuned:
                                      # no tuning question names a region, so half the municipality boost
     repeat_ratio: float = 0.9        # a second passage of a case is shown early if this close to its best
@@ -251,6 +253,9 @@ class Retriever:
             regional = [m for m in municipalities_of_regions(question) if m in self._municipality_rows and m not in named]
             boosts = cfg.municipality_boost * self._owned_by(pool, named) \
                 + cfg.region_boost * self._owned_by(pool, regional)
+            if cfg.goal_boost and (goals := goals_in(question)):  # a goal named: its cases come first
+                boosts = boosts + cfg.goal_boost * np.array([bool(set(goals) & set(self._case_of[row].goals))
+                                                             for row in pool], dtype=float)
             fused = evidence_fusion(dense, sparse, weight, evidence) + boosts
             latent_weight = cfg.latent_weight_en if english else 0.0
             if latent_weight and self.data.latent_ids is not None and self.embedder.latent_features \

@@ -16,8 +16,9 @@ from .text import parse_theme_text
 
 
 def _is_question_set(path: Path) -> bool:
-    """Evaluation files kept beside the cases: questions*.jsonl, dialogues*.jsonl (not case files)."""
-    return path.suffix.lower() == ".jsonl" and path.name.lower().startswith(("questions", "dialogues"))
+    """Evaluation files kept beside the cases: questions*.jsonl, dialogues*.jsonl, list-questions.jsonl and
+    the like (a name holding "questions" or "dialogues"; not case files)."""
+    return path.suffix.lower() == ".jsonl" and any(w in path.name.lower() for w in ("questions", "dialogues"))
 
 
 def corpus_files(folder: str | Path) -> list[Path]:
