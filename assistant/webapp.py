@@ -2,8 +2,9 @@
 
 A chat over :class:`Assistant` with example questions in Danish and English; every answer comes
 with source cards (municipality, case, section, the passage with the question's words marked,
-score, contact with a ``mailto:`` link, source). Settings: number of results and a municipality
-filter. ``main`` loads (on first start: builds) the index, builds the app and serves it on
+score, contact with a ``mailto:`` link, source). Settings: number of results and municipality, goal
+and region filters. Answers take 👍/👎 votes (``assistant.feedback``) and offer their cases as CSV.
+A second tab lists every case (``assistant.casetab``). ``main`` loads (on first start: builds) the index, builds the app and serves it on
 127.0.0.1:7860 unless told otherwise; never through a public share link.
 
 Everything shown is escaped here: cards are built from ``html.escape``d pieces and the user's own
@@ -18,26 +19,32 @@ import time
 _STARTED = time.perf_counter()  # fallback for the startup time where /proc is missing
 
 import argparse  # noqa: E402
+import atexit  # noqa: E402
 import dataclasses  # noqa: E402
 import html  # noqa: E402
 import ipaddress  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import re  # noqa: E402
+import shutil  # noqa: E402
 import signal  # noqa: E402
 import sys  # noqa: E402
+import tempfile  # noqa: E402
 import threading  # noqa: E402
 from collections.abc import Callable, Iterable  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
+from pathlib import Path  # noqa: E402
 from urllib.parse import quote  # noqa: E402
 
 import gradio as gr  # noqa: E402
 
+from . import casetab  # noqa: E402
 from .conversation import Assistant, contacts_for  # noqa: E402
 from .fairness import FairGate, GateError  # noqa: E402
+from .feedback import feedback_path, record_vote  # noqa: E402
 from .ingest.contacts import display_phone  # noqa: E402
 from .language import detect_language  # noqa: E402
-from .records import Hit, Reply  # noqa: E402
+from .records import Case, Hit, Reply  # noqa: E402
 from .sparse import STOPWORDS, stem_words, words  # noqa: E402
 
 DEFAULT_HOST = "127.0.0.1"
@@ -229,18 +236,32 @@ def check_k(k: object) -> int:
 
 
 def answer(assistant: Assistant, message: str, history: list[str | dict] | None = None, k: int = 5,
-           municipality: str | None = None) -> Answer:
+           municipality: str | None = None, goal: int | str | None = None, region: str | None = None) -> Answer:
     """Ask ``assistant``; with a municipality filter, the cards are that municipality's best passages.
 
     ``history`` is the user's earlier messages (strings, or ``{"role": "user", "content": ...}`` dicts;
-    ``Assistant.ask`` checks the items). Raises ValueError for an unusable question, history, k or
-    municipality.
+    ``Assistant.ask`` checks the items). ``goal`` (1-17, or "17") and ``region`` ("Nordjylland") narrow
+    the cases; "Alle" or None means no filter. Raises ValueError for an unusable question, history, k,
+    municipality, goal or region.
     """
     k = check_k(k)
     municipality = None if not municipality or municipality == ALL else municipality
-    reply = assistant.ask(message, history=list(history or [])[-8:], k=k, municipality=municipality)
+    goal, region = casetab.parse_goal(goal), casetab.parse_region(region)
+    reply = assistant.ask(message, history=list(history or [])[-8:], k=k, municipality=municipality,
+                          goal=goal, region=region)
     hits = reply.hits
     return Answer(reply, hits, municipality)
+
+
+def answer_cases(reply: Reply) -> list[Case]:
+    """The cases an answer returned: ``reply.cases``, else the cases of its hits (best first, once each)."""
+    cases = list(reply.cases)
+    if cases:
+        return cases
+    seen: dict[str, Case] = {}
+    for hit in reply.hits:
+        seen.setdefault(hit.case.id, hit.case)
+    return list(seen.values())
 
 
 HISTORY_FORMAT = ("history must be a JSON list of the user's earlier messages (strings, or objects like "
@@ -298,47 +319,81 @@ def _hit_json(hit: Hit) -> dict:
 
 
 # ---- the app ----------------------------------------------------------------------------------
-def build_app(assistant: Assistant, title: str = "Verdensmål-assistenten", gate: FairGate | None = None) -> gr.Blocks:
-    """The chat as a Gradio Blocks app (queued); nothing is loaded here, ``assistant`` is ready.
+def build_app(assistant: Assistant, title: str = "Verdensmål-assistenten", gate: FairGate | None = None,
+              feedback_file: Path | None = None) -> gr.Blocks:
+    """The chat (first tab) and the case table (second tab) as a Gradio Blocks app (queued); nothing
+    is loaded here, ``assistant`` is ready.
 
     Every answer (chat and /ask) is computed inside ``gate`` (default: a FairGate with ANSWER_SLOTS,
-    MAX_WAITING_PER_CLIENT, MAX_WAIT_SECONDS), keyed by :func:`client_key`.
+    MAX_WAITING_PER_CLIENT, MAX_WAIT_SECONDS), keyed by :func:`client_key`. 👍/👎 votes on answers go
+    to ``feedback_file`` (default :func:`feedback_path` of the index folder; none without an index folder).
     """
     retriever = assistant.retriever
     tokenizer = retriever.data.sparse.tokenizer
     if gate is None:
         gate = FairGate(ANSWER_SLOTS, MAX_WAITING_PER_CLIENT, MAX_WAIT_SECONDS)
+    index_dir = getattr(retriever, "path", None)
+    if feedback_file is None and index_dir is not None:
+        feedback_file = feedback_path(index_dir)
+    downloads = Path(tempfile.mkdtemp(prefix="assistant-csv-"))  # the CSV files offered for download
+    atexit.register(shutil.rmtree, downloads, ignore_errors=True)
 
-    def chat(message: str, shown: list, asked: list[str], k: float, municipality: str | None,
-             request: gr.Request | None = None):
+    def chat(message: str, shown: list, asked: list[str], votes: dict, k: float, municipality: str | None,
+             goal: str | None = None, region: str | None = None, request: gr.Request | None = None):
         message = (message or "").strip()
         if not message:
-            return shown, asked, gr.skip(), ""
+            return shown, asked, votes, gr.skip(), "", gr.skip()
         shown = list(shown or []) + [{"role": "user", "content": user_markdown(message)}]
         try:
             with gate.slot(client_key(request)):
-                result = answer(assistant, message, asked, int(k), municipality)
+                result = answer(assistant, message, asked, int(k), municipality, goal, region)
         except GateError as exc:
             t = _TEXTS[detect_language(message)]
             shown.append({"role": "assistant", "content": user_markdown(t["busy"].format(exc))})
-            return shown, asked, gr.skip(), ""
+            return shown, asked, votes, gr.skip(), "", gr.skip()
         except ValueError as exc:
             t = _TEXTS[detect_language(message)]
             shown.append({"role": "assistant", "content": user_markdown(t["bad_question"].format(exc))})
-            return shown, asked, EMPTY_CARDS, ""
+            return shown, asked, votes, EMPTY_CARDS, "", gr.DownloadButton(value=None, visible=False)
         reply = result.reply
         shown.append({"role": "assistant", "content": reply.answer})
         cards = render_cards(result.hits, reply.query or message, reply.language, reply.found, tokenizer, result.municipality)
-        return shown, list(asked or []) + [message], cards, ""
+        cases = answer_cases(reply)
+        # what a vote on this answer records (its index in the chat): never who asked
+        # (the cases the answer gave: none for "not found", so a 👍 on it drafts an out-of-corpus question)
+        votes = {**(votes or {}), len(shown) - 1: {"question": message, "history": list(asked or []),
+                                                   "cases": list(reply.cases), "language": reply.language,
+                                                   "answer": reply.answer}}
+        download = gr.DownloadButton(value=casetab.csv_file(cases, downloads, "answer-cases") if cases else None,
+                                     visible=bool(cases))
+        return shown, list(asked or []) + [message], votes, cards, "", download
+
+    def vote(votes: dict, data: gr.LikeData) -> None:
+        """Record a 👍/👎 on an answer (what was asked and returned; no IP, login or session)."""
+        index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
+        entry = (votes or {}).get(index)
+        if entry is None or data.liked not in (True, False):  # an error message, or a vote taken back
+            return
+        if feedback_file is None:
+            gr.Info("Stemmen gemmes ikke (intet indeks-mappe) / The vote is not stored (no index folder).")
+            return
+        try:
+            record_vote(feedback_file, question=entry["question"], history=entry["history"], cases=entry["cases"],
+                        vote="up" if data.liked else "down", answer=entry["answer"], language=entry["language"])
+        except (ValueError, OSError) as exc:
+            gr.Warning(f"Stemmen kunne ikke gemmes / The vote could not be stored: {exc}")
+            return
+        gr.Info("Tak for din stemme! / Thanks for your vote!", duration=3)
 
     def ask(message: str, history: list[str | dict] | str | None = None, k: int = 5,
-            municipality: str | None = None, request: gr.Request | None = None) -> dict:
+            municipality: str | None = None, goal: int | str | None = None, region: str | None = None,
+            request: gr.Request | None = None) -> dict:
         """Answer ``message`` given the user's earlier messages: a list (or a JSON list) of strings or of
         ``{"role": "user", "content": ...}`` objects, oldest first."""
         try:
             history = parse_history(history)
             with gate.slot(client_key(request)):
-                result = answer(assistant, message, history, k, municipality)
+                result = answer(assistant, message, history, k, municipality, goal, region)
         except (ValueError, TypeError) as exc:  # bad input (and GateError: busy) -> a message, not a bug
             raise gr.Error(str(exc), print_exception=False) from None
         reply = result.reply
@@ -348,6 +403,9 @@ def build_app(assistant: Assistant, title: str = "Verdensmål-assistenten", gate
                 "contact": None if case is None or case.contact is None else
                 {"name": case.contact.name, "role": case.contact.role, "email": case.contact.email},
                 "contacts": [] if case is None else [contact_json(c) for c in contacts_for(case, message)],
+                "cases": [{"municipality": c.municipality, "title": c.title, "goals": list(c.goals),
+                           "contacts": [contact_json(x) for x in contacts_for(c, message)]}
+                          for c in reply.cases],
                 "hits": [_hit_json(h) for h in result.hits]}
 
     placeholder = ("**Spørg om kommunernes verdensmålscases** — hvem gør hvad, og hvem kan man kontakte?  \n"
@@ -357,29 +415,48 @@ def build_app(assistant: Assistant, title: str = "Verdensmål-assistenten", gate
                     f"({', '.join(retriever.municipalities)}). Svarene bygger kun på casene; "
                     "kontaktpersoner opfindes aldrig.")
         asked = gr.State([])
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=3, min_width=360):
-                chatbot = gr.Chatbot(label="Chat", height=520, elem_id="chat", sanitize_html=True,
-                                     allow_tags=False, latex_delimiters=[], placeholder=placeholder)
-                with gr.Row():
-                    box = gr.Textbox(placeholder="Skriv et spørgsmål … / Ask a question …", show_label=False,
-                                     scale=5, elem_id="question", max_length=2000, autofocus=True)
-                    send = gr.Button("Spørg / Ask", variant="primary", scale=1, elem_id="send")
-                gr.Examples(EXAMPLES, inputs=[box], label="Eksempler / Examples")
-                with gr.Accordion("Indstillinger / Settings", open=False):
-                    k = gr.Slider(1, MAX_K, value=min(assistant.k, MAX_K), step=1,
-                                  label="Antal resultater / Number of results", elem_id="k")
-                    municipality = gr.Dropdown([ALL, *retriever.municipalities], value=ALL,
-                                               label="Kommune / Municipality", elem_id="municipality")
-                clear = gr.Button("Ny samtale / New chat", size="sm")
-            with gr.Column(scale=2, min_width=320):
-                cards = gr.HTML(EMPTY_CARDS, elem_id="cards", css_template=CARD_CSS, js_on_load=None, max_height=760)
-        inputs = [box, chatbot, asked, k, municipality]
-        outputs = [chatbot, asked, cards, box]
+        votes = gr.State({})  # per session: assistant message index -> what a 👍/👎 on it records
+        with gr.Tabs():
+            with gr.Tab("Chat", id="chat-tab", elem_id="tab-chat"):
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=3, min_width=360):
+                        chatbot = gr.Chatbot(label="Chat", height=520, elem_id="chat", sanitize_html=True,
+                                             allow_tags=False, latex_delimiters=[], placeholder=placeholder,
+                                             feedback_options=("Like", "Dislike"))
+                        with gr.Row():
+                            box = gr.Textbox(placeholder="Skriv et spørgsmål … / Ask a question …", show_label=False,
+                                             scale=5, elem_id="question", max_length=2000, autofocus=True)
+                            send = gr.Button("Spørg / Ask", variant="primary", scale=1, elem_id="send")
+                        answer_csv = gr.DownloadButton("Hent svarets cases som CSV / Download the answer's cases as CSV",
+                                                       size="sm", visible=False, elem_id="answer-csv")
+                        gr.Examples(EXAMPLES, inputs=[box], label="Eksempler / Examples")
+                        with gr.Accordion("Indstillinger / Settings", open=False):
+                            k = gr.Slider(1, MAX_K, value=min(assistant.k, MAX_K), step=1,
+                                          label="Antal resultater / Number of results", elem_id="k")
+                            with gr.Row():
+                                municipality = gr.Dropdown([ALL, *retriever.municipalities], value=ALL,
+                                                           label="Kommune / Municipality", elem_id="municipality")
+                                goal = gr.Dropdown(casetab.goal_choices(retriever.data.cases), value=ALL,
+                                                   label="Verdensmål / Goal", elem_id="goal")
+                                region = gr.Dropdown(casetab.region_choices(), value=ALL, label="Region",
+                                                     elem_id="region")
+                        clear = gr.Button("Ny samtale / New chat", size="sm")
+                    with gr.Column(scale=2, min_width=320):
+                        cards = gr.HTML(EMPTY_CARDS, elem_id="cards", css_template=CARD_CSS, js_on_load=None,
+                                        max_height=760)
+            with gr.Tab("Cases", id="cases-tab", elem_id="tab-cases"):
+                casetab.build_cases_tab(retriever, downloads)
+        inputs = [box, chatbot, asked, votes, k, municipality, goal, region]
+        outputs = [chatbot, asked, votes, cards, box, answer_csv]
         # the three answering events share one concurrency group (CONCURRENCY); the FairGate orders them
         box.submit(chat, inputs, outputs, api_visibility="private", concurrency_id="answer")
         send.click(chat, inputs, outputs, api_visibility="private", concurrency_id="answer")
-        clear.click(lambda: ([], [], EMPTY_CARDS, ""), None, [chatbot, asked, cards, box], api_visibility="private")
+        chatbot.like(vote, [votes], None, api_visibility="private")
+        clear.click(lambda: ([], [], {}, EMPTY_CARDS, "", gr.DownloadButton(value=None, visible=False)), None,
+                    [chatbot, asked, votes, cards, box, answer_csv], api_visibility="private")
+        # the chat's own 🗑 button empties the chat: forget its questions and what votes on it would record
+        chatbot.clear(lambda: ([], {}, EMPTY_CARDS, gr.DownloadButton(value=None, visible=False)), None,
+                      [asked, votes, cards, answer_csv], api_visibility="private")
         gr.api(ask, api_name="ask", concurrency_id="answer")
     demo.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
     return demo

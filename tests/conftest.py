@@ -159,12 +159,18 @@ def unused_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def live_app(real_retriever):
+def live_feedback(tmp_path_factory) -> Path:
+    """The feedback file the live app writes its 👍/👎 votes to (not the index's neighbour)."""
+    return tmp_path_factory.mktemp("feedback") / "feedback.jsonl"
+
+
+@pytest.fixture(scope="session")
+def live_app(real_retriever, live_feedback):
     """The browser chat served in this process on 127.0.0.1 (a free port) with the real model; its URL."""
     from assistant.conversation import Assistant
     from assistant.webapp import build_app, serve
 
-    demo = build_app(Assistant(real_retriever))
+    demo = build_app(Assistant(real_retriever), feedback_file=live_feedback)
     url = serve(demo, "127.0.0.1", free_port())
     yield url
     demo.close()

@@ -302,15 +302,16 @@ def test_a_busy_server_is_reported_by_ask_and_in_the_chat(fake_assistant):
         with pytest.raises(gr.Error) as caught:
             endpoint(demo, "ask")("biodiversitet", [], 3, None, request("203.0.113.7"))
         assert caught.value.message.startswith("the server is busy, try again")
-        shown, asked, cards, box = endpoint(demo, "chat")("Hvem arbejder med biodiversitet?", [], [], 3, None,
-                                                          request("127.0.0.1", "abc"))
+        shown, asked, votes, cards, box, _ = endpoint(demo, "chat")("Hvem arbejder med biodiversitet?", [], [], {},
+                                                                    3, None, None, None, request("127.0.0.1", "abc"))
+        assert votes == {}
         assert shown[-1]["role"] == "assistant" and "Der er travlt lige nu" in shown[-1]["content"]
         assert "the server is busy" in shown[-1]["content"] and asked == [] and box == ""
         assert gate.waiting() == 0
     finally:
         gate.release("someone else")
-    shown, asked, cards, box = endpoint(demo, "chat")("Hvem arbejder med biodiversitet?", [], [], 3, None,
-                                                      request("127.0.0.1", "abc"))
+    shown, asked, votes, cards, box, _ = endpoint(demo, "chat")("Hvem arbejder med biodiversitet?", [], [], {}, 3,
+                                                                None, None, None, request("127.0.0.1", "abc"))
     assert asked == ["Hvem arbejder med biodiversitet?"] and "va-card" in cards
 
 
@@ -325,12 +326,12 @@ class BlockingAssistant:
         self.cond = threading.Condition()
         self.released: set[str] = set()
 
-    def ask(self, message, history=None, k=None, municipality=None):
+    def ask(self, message, history=None, k=None, municipality=None, goal=None, region=None):
         with self.cond:
             self.started.append(message)
             self.cond.notify_all()
             assert self.cond.wait_for(lambda: message in self.released, 30)
-        return self.inner.ask(message, history=history, k=k, municipality=municipality)
+        return self.inner.ask(message, history=history, k=k, municipality=municipality, goal=goal, region=region)
 
     def wait_started(self, count: int) -> list[str]:
         with self.cond:
@@ -559,3 +560,233 @@ def test_card_shows_goals_and_focus_and_every_contact():
     assert 'Fokusområde:</b> <span class="va-focus">partnerskaber</span>' in html
     assert "Klima &amp; Miljø" in html and 'href="mailto:klima@frederikshavn.dk"' in html
     assert "Verdensmål" not in render_cards([make_hit()], "x")  # nothing stated, nothing shown
+
+
+# ---- the Cases tab ---------------------------------------------------------------------------------
+def hostile_case(**changes) -> tuple[Case, list[Passage]]:
+    from dataclasses import replace as _replace
+
+    from assistant.records import Document
+
+    case = Case(id="evil", title=f"Titel {EVIL}", municipality="Herning", theme="17", goals=(13,),
+                focus=f"fokus {EVIL}", source="javascript:alert(1)",
+                contacts=(Contact(f"Navn {EVIL}", f"rolle {EVIL}", 'a"b<c>@x.dk', f"tlf {EVIL}"),
+                          Contact("Ok Person", email="ok@herning.dk")),
+                documents=(Document(f"Plan {EVIL}", "javascript:alert(3)"), Document("Strategi", "https://herning.dk/s")),
+                sections=(Section(f"Afsnit {EVIL}", (f"Tekst {EVIL}",)),), contact=None)
+    passages = [Passage(id="p2", case_id="evil", text=f"Mere {EVIL}", heading=f"Afsnit {EVIL}", position=1),
+                Passage(id="p1", case_id="evil", text=f"Tekst {EVIL}", heading=f"Afsnit {EVIL}", position=0)]
+    return _replace(case, **changes), passages
+
+
+@pytest.mark.unit
+def test_the_case_table_lists_every_case_with_the_intro_last_and_offers_only_the_corpus_goals(fake_assistant):
+    from assistant import casetab
+
+    cases = casetab.ordered(fake_assistant.retriever.data.cases)
+    rows = casetab.table_rows(cases)
+    assert [row[0] for row in rows] == ["Aarhus", "Frederikshavn", "Gladsaxe", "Herning", "Norddjurs", casetab.THEME]
+    assert rows[2] == ["Gladsaxe", "Partnerskaber der rykker", "3, 4, 8, 11, 12, 13, 17", "partnerskaber",
+                       "Line Vind (chefkonsulent) linevi@gladsaxe.dk", "partnerskaber-for-handling.txt"]
+    assert rows[0][4] == ""  # Aarhus names no contact
+    assert casetab.goal_choices(cases) == [("Alle", "Alle"), ("3 – Sundhed og trivsel", "3"),
+                                           ("4 – Kvalitetsuddannelse", "4"),
+                                           ("8 – Anstændige jobs og økonomisk vækst", "8"),
+                                           ("11 – Bæredygtige byer og lokalsamfund", "11"),
+                                           ("12 – Ansvarligt forbrug og produktion", "12"),
+                                           ("13 – Klimaindsats", "13"), ("17 – Partnerskaber for handling", "17")]
+    assert [label for label, _ in casetab.region_choices()] == ["Alle", "Nordjylland", "Midtjylland", "Syddanmark",
+                                                                "Sjælland", "Hovedstaden"]
+
+
+@pytest.mark.unit
+def test_the_case_filters_narrow_by_goal_region_municipality_and_words(fake_assistant):
+    from assistant import casetab
+
+    cases = fake_assistant.retriever.data.cases
+
+    def where(*args):
+        return [c.municipality for c in casetab.filter_cases(cases, *args)]
+
+    assert where("Alle", "Alle", "Alle", "") == ["Aarhus", "Frederikshavn", "Gladsaxe", "Herning", "Norddjurs", None]
+    assert where("3", None, None, "") == ["Gladsaxe"]
+    assert where("17", None, None, "") == ["Aarhus", "Frederikshavn", "Gladsaxe", "Herning", "Norddjurs", None]
+    assert where(None, "Midtjylland", None, "") == ["Aarhus", "Herning", "Norddjurs"]
+    for value in dict(casetab.region_choices()).values():  # every region offered is one select() reads
+        casetab.filter_cases(cases, None, value)
+    assert where(None, "Region Sjælland", None, "") == []
+    assert where(None, "Nordjylland", "Frederikshavn", "") == ["Frederikshavn"]
+    assert where(None, "Hovedstaden", "Herning", "") == []
+    assert where(None, None, None, "  HALMSTAD ") == ["Norddjurs"]
+    assert where(None, None, None, "linevi@gladsaxe.dk verdensmål") == ["Gladsaxe"]
+    for bad in ("18", "x", 0):
+        with pytest.raises(ValueError, match="goal must be"):
+            casetab.filter_cases(cases, bad)
+    with pytest.raises(ValueError, match="unknown region"):
+        casetab.filter_cases(cases, None, "Atlantis")
+
+
+@pytest.mark.unit
+def test_the_case_panel_escapes_hostile_corpus_text_and_links_only_safe_addresses():
+    from assistant import casetab
+
+    case, passages = hostile_case()
+    html = casetab.case_panel(case, passages)
+    assert "<script" not in html and "<img" not in html and 'onerror="' not in html
+    # title, focus, contact name/role/phone, a document, the heading (once: both passages are under it), both passages
+    assert html.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 9
+    assert html.index("Tekst &lt;script") < html.index("Mere &lt;script")  # in the case's order
+    assert "href=\"javascript" not in html and "mailto:a" not in html  # no link for a non-URL or a malformed address
+    assert "a&quot;b&lt;c&gt;@x.dk" in html
+    assert '<a href="mailto:ok@herning.dk">ok@herning.dk</a>' in html
+    assert '<a href="https://herning.dk/s" target="_blank" rel="noopener noreferrer">Strategi</a>' in html
+    assert "13 (Klimaindsats)" in html
+    assert set(re.findall(r"</?([a-z]+)", html)) <= {"div", "span", "b", "a", "p"}
+    linked, _ = hostile_case(source='https://example.org/a?b=1&c="x"')
+    assert "https://example.org/a?b=1&c=" not in casetab.case_panel(linked, [])  # a quote makes it no URL
+    linked, _ = hostile_case(source="https://example.org/a?b=1&c=2")
+    assert '<a href="https://example.org/a?b=1&amp;c=2" target="_blank"' in casetab.case_panel(linked, [])
+
+
+@pytest.mark.unit
+def test_the_source_column_is_a_markdown_link_only_for_web_addresses():
+    from assistant import casetab
+
+    assert casetab.source_markdown("https://www.kl.dk/verdensmaal/(case)") == \
+        "[kl.dk/verdensmaal/\\(case\\)](https://www.kl.dk/verdensmaal/%28case%29)"
+    assert casetab.source_markdown("javascript:alert(1)") == "javascript:alert\\(1\\)"
+    assert casetab.source_markdown("[x](javascript:alert(1))") == "\\[x\\]\\(javascript:alert\\(1\\)\\)"
+    assert casetab.source_markdown(EVIL).startswith("&lt;script&gt;alert\\(1\\)&lt;/script&gt;&lt;img")
+    case, _ = hostile_case()
+    assert casetab.table_rows([case])[0][:2] == ["Herning", f"Titel {EVIL}"]  # plain-text cells, shown as text
+
+
+@pytest.mark.unit
+def test_the_cases_tab_filters_shows_a_chosen_case_and_exports_the_filtered_table_as_csv(fake_assistant):
+    import csv
+
+    import gradio as gr
+
+    from assistant import casetab
+    from assistant.catalogue import as_csv
+
+    demo = webapp.build_app(fake_assistant)
+    table, shown, path, count = endpoint(demo, "refilter")("3", "Alle", "Alle", "")
+    assert [row[0] for row in table["data"]] == ["Gladsaxe"] and table["headers"] == casetab.HEADERS
+    assert count == "1 case"
+    gladsaxe = fake_assistant.retriever.cases[shown[0]]
+    text = Path(path).read_bytes().decode("utf-8-sig")
+    assert text == as_csv([gladsaxe])
+    assert [row[1] for row in csv.reader(text.splitlines())] == ["municipality", "Gladsaxe"]
+    table, shown, path, count = endpoint(demo, "refilter")("Alle", "Nordjylland", "Alle", "")
+    assert [row[0] for row in table["data"]] == ["Frederikshavn"]
+    assert endpoint(demo, "refilter")("Alle", "Syddanmark", "Alle", "")[3].startswith("Ingen cases")
+    # choosing a row (the table may be sorted: the row's values say which case it is)
+    ids = [c.id for c in casetab.ordered(fake_assistant.retriever.data.cases)]
+    row = casetab.table_rows([fake_assistant.retriever.cases[ids[3]]])[0]
+    panel = endpoint(demo, "choose")(ids, gr.SelectData(None, {"index": [0, 1], "value": row[1], "row_value": row}))
+    assert "Herning" in panel and "bekae@herning.dk" in panel and 'class="va-passage"' in panel
+    passages = [p for p in fake_assistant.retriever.data.passages if p.case_id == ids[3]]
+    assert panel.count('class="va-passage"') == len(passages) > 1
+    panel = endpoint(demo, "choose")(ids, gr.SelectData(None, {"index": [4, 0], "value": "Norddjurs"}))
+    assert "sobrh@norddjurs.dk" in panel
+
+
+@pytest.mark.unit
+def test_csv_cells_cannot_start_a_formula(tmp_path):
+    from assistant import casetab
+
+    case, _ = hostile_case(title="=HYPERLINK(\"http://evil\")", focus="+1", municipality=None)
+    text = Path(casetab.csv_file([case], tmp_path)).read_bytes().decode("utf-8-sig")
+    assert "'=HYPERLINK" in text and ",'+1," in text
+
+
+# ---- chat settings, answer CSV, votes ---------------------------------------------------------------
+@pytest.mark.unit
+def test_answer_passes_goal_and_region_to_the_assistant(fake_assistant, monkeypatch):
+    seen = []
+    original = fake_assistant.ask
+
+    def spy(message, history=None, **kwargs):
+        seen.append({key: kwargs[key] for key in ("municipality", "goal", "region")})
+        return original(message, history=history, **kwargs)
+
+    monkeypatch.setattr(fake_assistant, "ask", spy)
+    answer(fake_assistant, "biodiversitet", [], 3, "Alle", "13", "Region Sjælland")
+    answer(fake_assistant, "biodiversitet", [], 3, "Herning", 17, "Midtjylland")
+    answer(fake_assistant, "biodiversitet", [], 3, None, "Alle", "Alle")
+    assert seen == [{"municipality": None, "goal": 13, "region": "Region Sjælland"},
+                    {"municipality": "Herning", "goal": 17, "region": "Midtjylland"},
+                    {"municipality": None, "goal": None, "region": None}]
+    with pytest.raises(ValueError, match="goal must be"):
+        answer(fake_assistant, "biodiversitet", [], 3, None, "20")
+    with pytest.raises(ValueError, match="unknown region"):
+        answer(fake_assistant, "biodiversitet", [], 3, None, None, "Skåne")
+
+
+@pytest.mark.unit
+def test_the_answers_cases_are_its_reply_cases_else_the_cases_of_its_hits():
+    from dataclasses import replace as _replace
+
+    from assistant.records import Reply
+
+    one, two = make_hit(), make_hit(rank=2)
+    other = _replace(one, rank=3, case=_replace(one.case, id="c2", municipality="Herning"))
+    assert webapp.answer_cases(Reply("x", hits=[one, two, other], found=False)) == [one.case, other.case]
+    assert webapp.answer_cases(Reply("x", hits=[one, two, other], case=other.case)) == [other.case]
+    assert webapp.answer_cases(Reply("x", hits=[one, two, other], cases=[other.case, one.case], kind="list")) == \
+        [other.case, one.case]
+    assert webapp.answer_cases(Reply("x", hits=[], found=False)) == []
+
+
+@pytest.mark.unit
+def test_a_vote_records_the_question_its_history_and_cases_and_nothing_about_the_user(fake_assistant, tmp_path):
+    import gradio as gr
+
+    from assistant.catalogue import as_csv
+
+    feedback = tmp_path / "votes" / "feedback.jsonl"
+    # the fake embedder's cosines are low: without the not-found bar the first question is answered
+    answering = Assistant(fake_assistant.retriever, min_dense={"da": -1.0, "en": -1.0})
+    demo = webapp.build_app(answering, feedback_file=feedback)
+    chat, vote = endpoint(demo, "chat"), endpoint(demo, "vote")
+    first = "Hvilken kommune samarbejder med en virksomhed om biodiversitet?"
+    shown, asked, votes, _, _, download = chat(first, [], [], {}, 3, None, None, None,
+                                               request("203.0.113.7", "secret-session"))
+    assert list(votes) == [1] and votes[1]["question"] == first and votes[1]["history"] == []
+    cases = votes[1]["cases"]
+    assert cases and cases[0].municipality == "Frederikshavn"
+    assert Path(download.value["path"]).read_bytes().decode("utf-8-sig") == as_csv(cases)  # the answer's cases as CSV
+    shown, asked, votes, _, _, _ = chat("Hvem kan jeg kontakte om det?", shown, asked, votes, 3, None, None, None,
+                                        request("203.0.113.7", "secret-session"))
+    assert sorted(votes) == [1, 3] and votes[3]["history"] == [first]
+    assert not feedback.exists()
+
+    vote(votes, gr.LikeData(None, {"index": 3, "value": [shown[3]["content"]], "liked": True}))
+    vote(votes, gr.LikeData(None, {"index": 3, "value": [shown[3]["content"]], "liked": ""}))  # taken back: nothing
+    vote(votes, gr.LikeData(None, {"index": 0, "value": [shown[0]["content"]], "liked": False}))  # not an answer
+    lines = feedback.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 1
+    record = json.loads(lines[0])
+    assert record["vote"] == "up" and record["question"] == "Hvem kan jeg kontakte om det?"
+    assert record["history"] == [first] and record["language"] == "da"
+    assert record["cases"][0]["municipality"] == "Frederikshavn"
+    assert [c["id"] for c in record["cases"]] == [c.id for c in votes[3]["cases"]]
+    assert "bejo@frederikshavn.dk" in record["answer"]
+    assert set(record) == {"time", "vote", "question", "history", "language", "cases", "answer"}
+    assert "203.0.113.7" not in lines[0] and "secret-session" not in lines[0]
+    vote(votes, gr.LikeData(None, {"index": 1, "value": [shown[1]["content"]], "liked": False}))
+    record = json.loads(feedback.read_text(encoding="utf-8").splitlines()[1])
+    assert record["vote"] == "down" and record["question"] == first and record["history"] == []
+
+
+@pytest.mark.unit
+def test_votes_go_beside_the_index_by_default(fake_assistant, monkeypatch):
+    import gradio as gr
+
+    monkeypatch.delenv("ASSISTANT_FEEDBACK", raising=False)
+    demo = webapp.build_app(fake_assistant)
+    shown, _, votes, _, _, _ = endpoint(demo, "chat")("biodiversitet", [], [], {}, 3, None, None, None, None)
+    endpoint(demo, "vote")(votes, gr.LikeData(None, {"index": 1, "value": ["x"], "liked": False}))
+    written = Path(fake_assistant.retriever.path).parent / "feedback.jsonl"
+    assert json.loads(written.read_text(encoding="utf-8"))["vote"] == "down"
