@@ -28,6 +28,10 @@ _OUTSIDE_TAGS = ("nav", "header", "footer", "aside")  # site chrome, unless insi
 _FURNITURE = re.compile(r"cookie|consent|gdpr|skip|breadcrumb|brødkrumme|share|social|some-|del-|menu|navigation|"
                         r"newsletter|nyhedsbrev|related|relateret|banner|sidebar|tags?\b|byline|print|footer|"
                         r"site-?info|colophon|masthead|topbar|language|sprog", re.IGNORECASE)
+# the heading of a box of links ("Relateret indhold", "Læs også", "Se også", "Related content")
+_BOX_HEADING = re.compile(r"^(?:relateret(?: indhold)?|relaterede \w+|læs (?:også|mere)|se også|mere om emnet|"
+                          r"related(?: content| articles| pages| links)?|see also|read more|more on this)\W*$",
+                          re.IGNORECASE)
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 _TEXT_BLOCKS = {"p", "li", "dt", "dd", "td", "th", "blockquote", "pre", "address", "caption"}
 _CONTAINERS = {"div", "section", "article", "main", "body", "ul", "ol", "dl", "table", "tbody", "thead", "tr",
@@ -72,7 +76,7 @@ def _clean(tree: HTMLParser) -> Node | None:
         return None
     doomed = [node for node in main.traverse(include_text=False)
               if node is not main and node.tag not in _HEADINGS and _FURNITURE.search(_label(node))
-              and node.css_first("h1, h2") is None]  # never a container of the content's headings
+              and _only_furniture_headings(node)]  # never a container of the content's headings
     for node in doomed:  # (collected first: the tree must not change while it is walked)
         if node.parent is not None:
             node.decompose()
@@ -81,6 +85,13 @@ def _clean(tree: HTMLParser) -> Node | None:
             for node in main.css(tag):
                 node.decompose()
     return main
+
+
+def _only_furniture_headings(node: Node) -> bool:
+    """Whether ``node`` holds no h1/h2 heading, or only headings of furniture ("Relateret indhold",
+    "Læs også", "Related content"): a related-links box inside <main> goes with its heading."""
+    headings = [re.sub(r"\s+", " ", h.text()).strip() for h in node.css("h1, h2")]
+    return all(_BOX_HEADING.match(text) for text in headings)
 
 
 def _text(node: Node, skip_lists: bool = False) -> str:
