@@ -134,7 +134,7 @@ def test_contacts_for_a_job_and_its_unit_and_only_when_a_job_is_asked():
     names picks among contacts with the asked job, in Danish or English; a question that names no job
     keeps the case's order even when a topic word is part of someone's role."""
     from assistant.records import Contact
-    from assistant.roles import contacts_for, first_contact
+    from assistant.roles import first_contact
 
     two = Case("c", "t", "Solrød", None, (), None, contacts=(
         Contact("Henrik", "projektleder", "h@solrod.dk"), Contact("Lise", "klima- og miljøchef", "l@solrod.dk")))
