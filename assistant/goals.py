@@ -31,8 +31,10 @@ NAMES: dict[int, tuple[str, ...]] = {
 }
 _NUMBER = r"(?:1[0-7]|[1-9])(?!\d)"
 _GOAL_WORD = r"(?:(?:FN'?s\s+|UN\s+)?(?:verdens)?mål(?:ene)?|(?:global\s+)?goals?|SDGs?)"
+# a label naming the goals ("Verdensmål: 9 og 17", "**SDG:** 4"); not a bare "Mål:" (an objective: "Mål: 3 nye stier")
+_GOAL_LABEL = r"(?:(?:FN'?s\s+|UN\s+)?verdensmål(?:ene)?|SDGs?|(?:global\s+)?goals?)\**\s*:\s*\**"
 _NUMBERED = re.compile(
-    rf"\b{_GOAL_WORD}\s*(?:nr\.?|nummer|no\.?|#)?\s*({_NUMBER}(?:\s*(?:,|og|and|&|samt|/)\s*(?:{_GOAL_WORD}\s*)?"
+    rf"\b(?:{_GOAL_LABEL}|{_GOAL_WORD})\s*(?:nr\.?|nummer|no\.?|#)?\s*({_NUMBER}(?:\s*(?:,|og|and|&|samt|/)\s*(?:{_GOAL_WORD}\s*)?"
     rf"(?:nr\.?\s*)?{_NUMBER})*)", re.IGNORECASE)
 _NAMED = re.compile("|".join(rf"(?P<g{n}_{i}>\b{re.escape(name)}\b)" for n, names in NAMES.items()
                               for i, name in enumerate(names)))
@@ -48,13 +50,25 @@ def goals_in(text: str) -> list[int]:
     return sorted(n for n in found if 1 <= n <= 17)
 
 
+def goals_asked(text: str) -> list[int]:
+    """The goals a question names: as :func:`goals_in`, and also by a goal's name in any case ("cases om livet
+    på land", "anstændige jobs og økonomisk vækst"): people type names in lower case."""
+    lowered = text.casefold()
+    named = {n for n, names in NAMES.items() for name in names
+             if re.search(rf"\b{re.escape(name.casefold())}\b", lowered)}
+    return sorted(set(goals_in(text)) | named)
+
+
 def without_goals(text: str, replacement: str = " ") -> str:
-    """``text`` with the goals it names replaced ("Vis alle cases om mål 12" -> "Vis alle cases om  "); the
-    name of a goal the text names is replaced in any case too ("livet på land, mål 15", "quality education
-    (SDG 4)": the name says which goal, it is no topic of its own)."""
-    named = goals_in(text)
+    """``text`` with the goals it names replaced ("Vis alle cases om mål 12" -> "Vis alle cases om  "). A goal
+    it names (:func:`goals_asked`) takes its name along, in any case, and the words of its name next to its
+    number ("livet på land, mål 15", "responsible consumption (goal 12)", "clean energy (SDG 7)"): they say
+    which goal, they are no topic of their own."""
+    asked = goals_asked(text)
     text = _NAMED.sub(replacement, _NUMBERED.sub(replacement, text))
-    for number in named:
-        for name in NAMES[number]:
+    for number in asked:
+        for name in sorted(NAMES[number], key=len, reverse=True):
             text = re.sub(rf"\b{re.escape(name)}\b", replacement, text, flags=re.IGNORECASE)
+        for word in {w for name in NAMES[number] for w in re.findall(r"[\wæøå-]{4,}", name.casefold())}:
+            text = re.sub(rf"\b{re.escape(word)}\b", replacement, text, flags=re.IGNORECASE)
     return text

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .goals import goals_in, without_goals
+from .goals import goals_asked, without_goals
 from .language import detect_language
 from .municipalities import AREAS, municipalities_of_regions, regions_in, without_regions
 from .records import Case, Hit
@@ -56,7 +56,19 @@ region regionen regioner regions danmark danske dansk denmark danish bæredygtig
 which what show me all every list of name give please municipalities municipality councils council towns town
 cities city cases case projects project examples example local authorities work works working worked doing
 have has related sustainable development sustainability any some other more
+tiltag initiativ initiativer indsatsen indsatserne eksempel bidrager bidrage bidrag knytter knyttet knyttes hører
+høre hørende relaterer relateret relaterede vedrører omhandler dækker understøtter støtter sigter peger forbundet
+samling samlingen kataloget katalog inspirationskataloget siderne siden side her samlet samlede jeres vores
+oversigten liste listen med selv deres sine sit deltager deltage involveret indgår part catalogue collection
+pages page site here included listed featured linked link links tied tie ties connected connect supporting
+support supports contribute contributes contributing address addresses addressing report reports reporting
+involve involves involved involving associated relate relates relating concerning regarding fall falls under
+overview initiatives initiative efforts effort schemes scheme undertakings activities activity
+find finde giv fortæl fald tell find give
 """.split())
+# compounds of a catalogue word ("case-samlingen", "bæredygtighedscases", "verdensmålsprojekter")
+_GENERIC_PART = re.compile(r"(?:cases?|casene|samling\w*|projekt\w*|indsats\w*|initiativ\w*|eksempl\w*)$|"
+                           r"^(?:verdensmål|bæredygtighed)s?", re.IGNORECASE)
 
 
 def is_list_question(text: str) -> bool:
@@ -67,7 +79,8 @@ def is_list_question(text: str) -> bool:
 
 def topic_words(text: str) -> list[str]:
     """The words of a list question that name a topic: not its list cues, goals, regions or stopwords."""
-    return [w for w in words(without_filters(text)) if w not in _GENERIC and not w.isdigit() and len(w) > 2]
+    return [w for w in words(without_filters(text))
+            if w not in _GENERIC and not _GENERIC_PART.search(w) and not w.isdigit() and len(w) > 2]
 
 
 _MARK = "\u2063"
@@ -139,7 +152,7 @@ def list_cases(retriever: Retriever, question: str, text: str | None = None, mun
     """
     only = retriever._check_municipality(municipality)
     retriever._allowed_rows(only, goal, region)  # the same checks (ValueError) as a search
-    goals, regions = tuple(goals_in(question)), tuple(regions_in(question))
+    goals, regions = tuple(goals_asked(question)), tuple(regions_in(question))
     allowed = _Filter(only, goal, frozenset(municipalities_of_regions(region)) if region is not None else None,
                       goals, frozenset(m for area in regions for m in AREAS[area]) if regions else None)
     topic = topic_words(question)

@@ -172,6 +172,11 @@ def test_goals_in_every_form_and_a_page_on_one_goal():
     assert goals_in("FN's verdensmål nr. 17") == [17]
     assert goals_in("Det bidrager til Livet på land og Climate Action") == [13, 15]
     assert goals_in("FN's 17 verdensmål i 17 kommuner") == []  # counts, not goals
+    # a label naming the goals, also in Markdown bold; a bare "Mål:" is an objective, not a goal
+    assert goals_in("Verdensmål: 9 og 17") == [9, 17]
+    assert goals_in("**Verdensmål:** 11, 12 og 17") == [11, 12, 17]
+    assert goals_in("SDG: 4") == goals_in("Goals: 4") == [4]
+    assert goals_in("Mål: 3 nye stier inden 2026") == []
     bundled = load_corpus(Path(__file__).resolve().parents[1] / "corpus")
     # the bundled page is on goal 17, so every case has it; Gladsaxe names more of its own
     assert all(17 in c.goals for c in bundled)
