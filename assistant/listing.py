@@ -22,7 +22,7 @@ from .language import detect_language
 from .municipalities import AREAS, municipalities_of_regions, regions_in, without_regions
 from .records import Case, Hit
 from .retriever import MAX_K, Retriever
-from .sparse import words
+from .sparse import STOPWORDS, words
 
 # plural nouns a list question asks for: municipalities, towns, cases, examples, projects
 _DA_PLURAL = r"(?:kommuner(?:ne|s)?|byer(?:ne)?|cases(?:ne)?|casene|eksempler(?:ne)?|projekter(?:ne)?)"
@@ -64,7 +64,16 @@ pages page site here included listed featured linked link links tied tie ties co
 support supports contribute contributes contributing address addresses addressing report reports reporting
 involve involves involved involving associated relate relates relating concerning regarding fall falls under
 overview initiatives initiative efforts effort schemes scheme undertakings activities activity
-find finde giv fortæl fald tell find give
+find finde giv fortæl fald tell find give represented representing presented present shown mentioned described
+appear appears nævnt nævnes nævner beskrevet beskrives omtalt omtales repræsenteret repræsenterede
+""".split())
+# English function words missing from the BM25 stopword list: no topic of their own
+_FUNCTION_WORDS_EN = frozenset("""
+across also although among amongst another anyone anything anywhere around either else ever every everyone
+everything everywhere however least less many may might much must neither never none nothing often one ones
+others perhaps rather several since someone something sometimes somewhere still though thus toward towards
+upon via whether whose whom whoever whatever whichever wherever within without would could should shall can
+yet lot lots kind kinds sort sorts like i'd i'm i've we'd we're you'd there's here's
 """.split())
 # compounds of a catalogue word ("case-samlingen", "bæredygtighedscases", "verdensmålsprojekter")
 _GENERIC_PART = re.compile(r"(?:cases?|casene|samling\w*|projekt\w*|indsats\w*|initiativ\w*|eksempl\w*)$|"
@@ -78,9 +87,16 @@ def is_list_question(text: str) -> bool:
 
 
 def topic_words(text: str) -> list[str]:
-    """The words of a list question that name a topic: not its list cues, goals, regions or stopwords."""
-    return [w for w in words(without_filters(text))
-            if w not in _GENERIC and not _GENERIC_PART.search(w) and not w.isdigit() and len(w) > 2]
+    """The words of a list question that name a topic: not its list cues, goals, regions, stopwords (the
+    BM25 lists) or English function words the BM25 list lacks ("whose", "either", "among")."""
+    out = []
+    for word in words(without_filters(text)):
+        word = re.split(r"['’]", word)[0]  # "that's" -> "that"
+        if word in _GENERIC or word in STOPWORDS or word in _FUNCTION_WORDS_EN or _GENERIC_PART.search(word) \
+                or word.isdigit() or len(word) <= 2:
+            continue
+        out.append(word)
+    return out
 
 
 _MARK = "\u2063"
