@@ -21,7 +21,7 @@ import gradio as gr
 from .catalogue import as_csv, select
 from .goals import NAMES as GOAL_NAMES
 from .ingest.contacts import display_phone
-from .municipalities import REGIONS, regions_in
+from .municipalities import REGION_CHOICES, REGIONS, regions_in
 from .records import Case, Passage
 
 ALL = "Alle"
@@ -93,7 +93,7 @@ def parse_region(value: object) -> str | None:
     if value is None or value == "" or value == ALL:
         return None
     if not isinstance(value, str) or not regions_in(value):
-        raise ValueError(f"unknown region {value!r}: Nordjylland, Midtjylland, Syddanmark, Sjælland or Hovedstaden")
+        raise ValueError(f"unknown region {value!r}: {REGION_CHOICES}")
     return value
 
 

@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import asdict
 
 from .ingest.contacts import display_phone
-from .municipalities import municipalities_of_regions, normalize_municipality, regions_in
+from .municipalities import REGION_CHOICES, municipalities_of_regions, normalize_municipality, regions_in
 from .records import Case
 
 COLUMNS = ("id", "municipality", "title", "goals", "focus", "contacts", "source", "file")
@@ -36,8 +36,7 @@ def select(cases: list[Case], municipality: str | None = None, region: str | Non
         chosen = [c for c in chosen if c.municipality == name]
     if region:
         if not regions_in(region):
-            raise ValueError(f"unknown region {region!r}: Nordjylland, Midtjylland, Syddanmark, Sjælland, "
-                             f"Hovedstaden or Fyn (or their English names)")
+            raise ValueError(f"unknown region {region!r}: {REGION_CHOICES}")
         members = set(municipalities_of_regions(region))
         chosen = [c for c in chosen if c.municipality in members]
     if goal is not None:

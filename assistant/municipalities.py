@@ -143,6 +143,11 @@ AREAS: dict[str, tuple[str, ...]] = {**REGIONS, "Fyn": ("Assens", "Faaborg-Midtf
                                      "Grønland": GREENLAND}
 
 
+# what a region filter accepts, for error messages (plain "Sjælland" is the island, not the region)
+REGION_CHOICES = ("Nordjylland, Midtjylland, Syddanmark, Region Sjælland, Hovedstaden, Fyn or Grønland "
+                  "(or their English names: North Jutland, Region Zealand, the Capital Region, Funen, Greenland …)")
+
+
 @lru_cache(maxsize=1)
 def _region_pattern() -> re.Pattern[str]:
     groups = "|".join(f"(?P<r{i}>{'|'.join(names)})" for i, names in enumerate(_REGION_NAMES.values()))

@@ -19,6 +19,7 @@ from .language import clean_query, detect_language, strip_contact_frame
 from .manifest import IndexLoadError, read_manifest, recorded_corpus, staleness
 from .municipalities import (
     ALL_MUNICIPALITIES,
+    REGION_CHOICES,
     municipalities_in,
     municipalities_of_regions,
     normalize_municipality,
@@ -195,8 +196,7 @@ class Retriever:
                                  or not 1 <= goal <= 17):
             raise ValueError(f"goal must be a Verdensmål number from 1 to 17, not {goal!r}")
         if region is not None and (not isinstance(region, str) or not regions_in(region)):
-            raise ValueError(f"unknown region {region!r}: Nordjylland, Midtjylland, Syddanmark, Sjælland, "
-                             f"Hovedstaden or Fyn (or their English names)")
+            raise ValueError(f"unknown region {region!r}: {REGION_CHOICES}")
         if only is None and goal is None and region is None:
             return None
         keep = np.ones(len(self.data.passages), dtype=bool)

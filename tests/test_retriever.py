@@ -292,3 +292,7 @@ def test_goal_and_region_filters(fake_retriever):
             fake_retriever.search("partnerskab", goal=bad)
     with pytest.raises(ValueError, match="unknown region 'Mordor'"):
         fake_retriever.search("partnerskab", region="Mordor")
+    # the island is no region: the message says what to write instead
+    with pytest.raises(ValueError, match="unknown region 'Sjælland': .*Region Sjælland"):
+        fake_retriever.search("partnerskab", region="Sjælland")
+    assert fake_retriever.search("partnerskab", region="Grønland") == []  # an area like Funen
