@@ -31,7 +31,7 @@ from .goals import goals_in
 from .ingest.contacts import display_phone
 from .language import MAX_QUERY_CHARS, EmptyQueryError, clean_query, detect_language
 from .listing import Listing, is_list_question, list_cases
-from .municipalities import municipalities_in, municipalities_of_regions, regions_in
+from .municipalities import asks_municipality, municipalities_in, municipalities_of_regions, regions_in
 from .records import Case, Hit, Reply
 from .retriever import Retriever
 from .roles import contacts_for, first_contact  # noqa: F401 (first_contact: part of this module's API)
@@ -123,9 +123,6 @@ _ANAPHOR = re.compile(
     r"|(?<!\bis )(?<!\bare )(?<!\bwas )(?<!\bwere )\bthere\b(?!\s+(?:is|are|was|were)\b)"
     r"|\b(?:does|did|is|was|has|had|can|could|will|would)\s+it\b",
     re.IGNORECASE)
-_ASKS_MUNICIPALITY = re.compile(
-    r"\b(?:hvilken|hvilke|which|what)\s+(?:\w+\s+)?(?:kommune\w*|municipalit\w*|council\w*|by|town|city|bibliotek\w*|"
-    r"librar\w*)\b", re.IGNORECASE)
 
 
 def topic_words(text: str) -> list[str]:
@@ -138,7 +135,7 @@ def is_follow_up(text: str) -> bool:
     content = topic_words(text)
     if len(content) <= 1 and len(text) < 120:
         return True
-    return refers_back(text) and not _ASKS_MUNICIPALITY.search(text)
+    return refers_back(text) and not asks_municipality(text)
 
 
 def refers_back(text: str) -> bool:

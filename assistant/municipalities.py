@@ -214,3 +214,13 @@ def municipality_of_domain(address: str | None) -> str | None:
     if len(labels) < 2 or labels[-1] not in ("dk", "gl"):
         return None
     return _domains().get(labels[-2])
+
+
+_ASKS_MUNICIPALITY = re.compile(
+    r"\b(?:hvilken|hvilke|which|what)\s+(?:\w+\s+)?(?:kommune\w*|municipalit\w*|council\w*|by|town|city|bibliotek\w*|"
+    r"librar\w*)\b", re.IGNORECASE)
+
+
+def asks_municipality(text: str) -> bool:
+    """Whether ``text`` asks which municipality (town, council, library) does something."""
+    return bool(_ASKS_MUNICIPALITY.search(text))

@@ -296,3 +296,17 @@ def test_goal_and_region_filters(fake_retriever):
     with pytest.raises(ValueError, match="unknown region 'Sjælland': .*Region Sjælland"):
         fake_retriever.search("partnerskab", region="Sjælland")
     assert fake_retriever.search("partnerskab", region="Grønland") == []  # an area like Funen
+
+
+@pytest.mark.unit
+def test_a_question_asking_which_municipality_puts_theme_intros_down(fake_retriever):
+    """intro_penalty: "Hvilken kommune …?" is never answered by a theme's intro (it names no municipality)."""
+    def intro_scores(retriever, question):
+        return {h.passage.id: h.score for h in retriever.search(question, k=100) if not h.case.municipality}
+
+    asks = "Hvilken kommune arbejder med partnerskaber for handling?"
+    plain, penalised = intro_scores(fake_retriever.with_config(intro_penalty=0.0), asks), intro_scores(fake_retriever, asks)
+    assert plain and plain.keys() == penalised.keys()
+    assert all(plain[p] - penalised[p] == pytest.approx(0.2, abs=1e-6) for p in plain)
+    other = "Hvad handler partnerskaber for handling om?"  # asks no municipality: untouched
+    assert intro_scores(fake_retriever.with_config(intro_penalty=0.0), other) == intro_scores(fake_retriever, other)
