@@ -21,7 +21,7 @@ import gradio as gr
 from .catalogue import as_csv, select
 from .goals import NAMES as GOAL_NAMES
 from .ingest.contacts import display_phone
-from .municipalities import REGION_CHOICES, REGIONS, regions_in
+from .municipalities import AREAS, REGION_CHOICES, REGIONS, regions_in
 from .records import Case, Passage
 
 ALL = "Alle"
@@ -71,9 +71,13 @@ def goal_choices(cases: Iterable[Case]) -> list[tuple[str, str]]:
                            for goal in goals]
 
 
-def region_choices() -> list[tuple[str, str]]:
-    """The five regions; the value is a name :func:`regions_in` reads ("Region Sjælland" for Sjælland)."""
-    return [(ALL, ALL)] + [(name, name if regions_in(name) == [name] else f"Region {name}") for name in REGIONS]
+def region_choices(cases: Iterable[Case] = ()) -> list[tuple[str, str]]:
+    """The five regions, then Funen and Greenland when ``cases`` hold a case there; each value is a name
+    :func:`regions_in` reads ("Region Sjælland" for Sjælland)."""
+    held = {case.municipality for case in cases}
+    areas = [name for name in AREAS if name not in REGIONS and held & set(AREAS[name])]
+    return [(ALL, ALL)] + [(name, name if regions_in(name) == [name] else f"Region {name}")
+                           for name in (*REGIONS, *areas)]
 
 
 def parse_goal(value: object) -> int | None:
@@ -258,7 +262,7 @@ def build_cases_tab(retriever, folder: Path) -> None:
 
     with gr.Row():
         goal = gr.Dropdown(goal_choices(every), value=ALL, label="Verdensmål / Goal", elem_id="case-goal")
-        region = gr.Dropdown(region_choices(), value=ALL, label="Region", elem_id="case-region")
+        region = gr.Dropdown(region_choices(retriever.data.cases), value=ALL, label="Region", elem_id="case-region")
         municipality = gr.Dropdown([ALL, *retriever.municipalities], value=ALL, label="Kommune / Municipality",
                                    elem_id="case-municipality")
         text = gr.Textbox(label="Søg / Search", placeholder="fx biodiversitet", elem_id="case-text", max_length=200)

@@ -438,7 +438,7 @@ def build_app(assistant: Assistant, title: str = "Verdensmål-assistenten", gate
                                                            label="Kommune / Municipality", elem_id="municipality")
                                 goal = gr.Dropdown(casetab.goal_choices(retriever.data.cases), value=ALL,
                                                    label="Verdensmål / Goal", elem_id="goal")
-                                region = gr.Dropdown(casetab.region_choices(), value=ALL, label="Region",
+                                region = gr.Dropdown(casetab.region_choices(retriever.data.cases), value=ALL, label="Region",
                                                      elem_id="region")
                         clear = gr.Button("Ny samtale / New chat", size="sm")
                     with gr.Column(scale=2, min_width=320):

@@ -597,6 +597,11 @@ def test_the_case_table_lists_every_case_with_the_intro_last_and_offers_only_the
                                            ("13 – Klimaindsats", "13"), ("17 – Partnerskaber for handling", "17")]
     assert [label for label, _ in casetab.region_choices()] == ["Alle", "Nordjylland", "Midtjylland", "Syddanmark",
                                                                 "Sjælland", "Hovedstaden"]
+    # Funen and Greenland are offered when the corpus has a case there
+    from dataclasses import replace as _replace
+    extra = [_replace(cases[1], id="x1", municipality="Odense"), _replace(cases[1], id="x2", municipality="Qeqqata")]
+    assert [label for label, _ in casetab.region_choices(cases + extra)][-2:] == ["Fyn", "Grønland"]
+    assert [label for label, _ in casetab.region_choices(cases)][-1] == "Hovedstaden"
 
 
 @pytest.mark.unit
