@@ -14,14 +14,15 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
-from urllib.parse import quote
 
 import gradio as gr
 
 from .catalogue import as_csv, select
 from .goals import NAMES as GOAL_NAMES
 from .ingest.contacts import display_phone
-from .municipalities import AREAS, REGION_CHOICES, REGIONS, regions_in
+from .markup import escape as _escape
+from .markup import mailto, safe_url
+from .municipalities import AREAS, REGIONS, check_region, regions_in
 from .records import Case, Passage
 
 ALL = "Alle"
@@ -31,7 +32,6 @@ DATATYPES = ["str", "str", "str", "str", "str", "markdown"]  # only the source i
 THEME = "(tema / theme)"  # in the municipality column for a theme's intro
 EMPTY_PANEL = ('<p class="va-empty">Vælg en case i tabellen for at se dens tekst og kontakter. / '
                "Choose a case in the table to see its text and contacts.</p>")
-_SAFE_URL = re.compile(r"https?://[^\s\"'<>\\`]+", re.IGNORECASE)
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
 _MARKDOWN = re.compile(r"([\\`*_\[\]#|~$()<>!])")
 CASE_CSS = """
@@ -42,16 +42,6 @@ CASE_CSS = """
 .va-section { font-weight: 600; margin: 12px 0 4px; }
 .va-passage { white-space: pre-line; margin: 0 0 8px; font-size: .94em; }
 """
-
-
-def _escape(text: object) -> str:
-    return html.escape("" if text is None else str(text), quote=True)
-
-
-def safe_url(url: str | None) -> str | None:
-    """``url`` when it is a plain http(s) address (no spaces, quotes or angle brackets), else None."""
-    url = (url or "").strip()
-    return url if _SAFE_URL.fullmatch(url) else None
 
 
 def valid_email(email: str | None) -> bool:
@@ -96,9 +86,7 @@ def parse_region(value: object) -> str | None:
     """A region from a drop-down ("Alle"/None/"" for none); ValueError for an unknown one."""
     if value is None or value == "" or value == ALL:
         return None
-    if not isinstance(value, str) or not regions_in(value):
-        raise ValueError(f"unknown region {value!r}: {REGION_CHOICES}")
-    return value
+    return check_region(value)
 
 
 def _choice(value: object) -> str | None:
@@ -203,8 +191,7 @@ def contacts_html(case: Case) -> str:
     for contact in case.contacts:
         parts = [_escape(value) for value in (contact.name, contact.role, contact.department) if value]
         if contact.email and valid_email(contact.email):
-            href = _escape("mailto:" + quote(contact.email.strip(), safe="@.+-_"))
-            parts.append(f'<a href="{href}">{_escape(contact.email)}</a>')
+            parts.append(f'<a href="{mailto(contact.email)}">{_escape(contact.email)}</a>')
         elif contact.email:
             parts.append(_escape(contact.email))
         if contact.phone:

@@ -11,8 +11,9 @@ import json
 from collections import defaultdict
 from dataclasses import asdict
 
+from .goals import check_goal
 from .ingest.contacts import display_phone
-from .municipalities import REGION_CHOICES, municipalities_of_regions, normalize_municipality, regions_in
+from .municipalities import check_region, municipalities_of_regions, normalize_municipality
 from .records import Case
 
 COLUMNS = ("id", "municipality", "title", "goals", "focus", "contacts", "source", "file")
@@ -28,15 +29,12 @@ def case_row(case: Case) -> dict:
 def select(cases: list[Case], municipality: str | None = None, region: str | None = None,
            goal: int | None = None) -> list[Case]:
     """The cases of a municipality, a region ("Nordjylland", "North Jutland", "Fyn") or a goal (1-17)."""
-    if goal is not None and not (isinstance(goal, int) and 1 <= goal <= 17):
-        raise ValueError(f"goal must be a Verdensmål number from 1 to 17, not {goal!r}")
+    goal, region = check_goal(goal), check_region(region or None)
     chosen = list(cases)
     if municipality:
         name = normalize_municipality(municipality)
         chosen = [c for c in chosen if c.municipality == name]
     if region:
-        if not regions_in(region):
-            raise ValueError(f"unknown region {region!r}: {REGION_CHOICES}")
         members = set(municipalities_of_regions(region))
         chosen = [c for c in chosen if c.municipality in members]
     if goal is not None:

@@ -156,7 +156,7 @@ def cases(municipality: str | None, region: str | None, goal: int | None, fmt: s
 
     retriever = Retriever.load(index_dir, corpus=corpus, progress=_progress_bar("embedding"))
     if municipality:
-        retriever._check_municipality(municipality)  # an unknown name is an error, not an empty list
+        retriever.check_filters(municipality)  # an unknown name is an error, not an empty list
     chosen = catalogue.select(retriever.data.cases, municipality, region, goal)
     fmt = "json" if as_json else fmt
     if fmt == "json":

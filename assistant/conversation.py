@@ -34,7 +34,7 @@ from .listing import Listing, is_list_question, list_cases
 from .municipalities import asks_municipality, municipalities_in, municipalities_of_regions, regions_in
 from .records import Case, Hit, Reply
 from .retriever import Retriever
-from .roles import contacts_for, first_contact  # noqa: F401 (first_contact: part of this module's API)
+from .roles import contacts_for, first_contact
 from .sparse import words
 
 _CONTACT = re.compile(
@@ -251,13 +251,12 @@ class Assistant:
         message = clean_query(message)
         earlier = user_messages(history)
         k = None if k is None else _check_k(k)
-        only = self.retriever._check_municipality(municipality)
         region = None if isinstance(region, str) and not region.strip() else region  # "" is no filter
-        self.retriever._allowed_rows(None, goal, region)  # ValueError for a bad goal or region, as a search
+        only, goal, region = self.retriever.check_filters(municipality, goal, region)
         # per-call settings live on a shallow copy, so concurrent chats don't share them
         if k is not None or only or goal is not None or region is not None:
             clone = Assistant(self.retriever, k or self.k, self.min_dense)
-            clone._only, clone._goal, clone._region = only, None if goal is None else int(goal), region
+            clone._only, clone._goal, clone._region = only, goal, region
             return clone._ask(message, earlier)
         return self._ask(message, earlier)
 

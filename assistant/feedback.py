@@ -33,9 +33,10 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .conversation import HISTORY_TURNS, first_contact, is_contact_question, user_messages
+from .conversation import HISTORY_TURNS, is_contact_question, user_messages
 from .language import EmptyQueryError, clean_query, detect_language
 from .records import Case, Hit
+from .roles import first_contact
 
 __all__ = ["FEEDBACK_ENV", "DraftSummary", "VoteStats", "Votes", "feedback_path", "read_votes", "record_vote",
            "stats", "to_questions"]

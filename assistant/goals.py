@@ -72,3 +72,12 @@ def without_goals(text: str, replacement: str = " ") -> str:
         for word in {w for name in NAMES[number] for w in re.findall(r"[\wæøå-]{4,}", name.casefold())}:
             text = re.sub(rf"\b{re.escape(word)}\b", replacement, text, flags=re.IGNORECASE)
     return text
+
+
+def check_goal(goal: object) -> int | None:
+    """``goal`` as a Verdensmål number (None: no goal filter); ValueError for anything but a whole 1-17."""
+    if goal is None:
+        return None
+    if isinstance(goal, bool) or not hasattr(goal, "__index__") or not 1 <= int(goal) <= 17:
+        raise ValueError(f"goal must be a Verdensmål number from 1 to 17, not {goal!r}")
+    return int(goal)

@@ -166,8 +166,7 @@ def list_cases(retriever: Retriever, question: str, text: str | None = None, mun
     regions), and so do ``municipality``, ``goal`` and ``region`` (validated as ``Retriever.search`` does).
     Like an ordinary answer, a Danish question whose topic shares no term with the corpus lists nothing.
     """
-    only = retriever._check_municipality(municipality)
-    retriever._allowed_rows(only, goal, region)  # the same checks (ValueError) as a search
+    only, goal, region = retriever.check_filters(municipality, goal, region)  # ValueError as a search
     goals, regions = tuple(goals_asked(question)), tuple(regions_in(question))
     allowed = _Filter(only, goal, frozenset(municipalities_of_regions(region)) if region is not None else None,
                       goals, frozenset(m for area in regions for m in AREAS[area]) if regions else None)

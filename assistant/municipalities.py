@@ -224,3 +224,12 @@ _ASKS_MUNICIPALITY = re.compile(
 def asks_municipality(text: str) -> bool:
     """Whether ``text`` asks which municipality (town, council, library) does something."""
     return bool(_ASKS_MUNICIPALITY.search(text))
+
+
+def check_region(region: object) -> str | None:
+    """``region`` when it names a region or area (None: no region filter); ValueError otherwise."""
+    if region is None:
+        return None
+    if not isinstance(region, str) or not regions_in(region):
+        raise ValueError(f"unknown region {region!r}: {REGION_CHOICES}")
+    return region

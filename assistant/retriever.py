@@ -14,17 +14,16 @@ import numpy as np
 from .corpus import CorpusError
 from .embedding import Embedder, get_embedder
 from .fusion import RetrieverKind, evidence_fusion, rrf
-from .goals import goals_in
+from .goals import check_goal, goals_in
 from .language import clean_query, detect_language, strip_contact_frame
 from .manifest import IndexLoadError, read_manifest, recorded_corpus, staleness
 from .municipalities import (
     ALL_MUNICIPALITIES,
-    REGION_CHOICES,
     asks_municipality,
+    check_region,
     municipalities_in,
     municipalities_of_regions,
     normalize_municipality,
-    regions_in,
 )
 from .records import Case, Hit
 from .store import IndexData, build_index, load_index
@@ -84,6 +83,9 @@ class Retriever:
         self._closing = np.array([p.context is not None for p in data.passages], dtype=bool)
         self._intro = np.array([not c.municipality for c in self._case_of], dtype=float)
         owners = np.array([c.municipality or "" for c in self._case_of], dtype=object)
+        # passage rows by goal (index 1-17), for the goal filter
+        self._goal_mask = np.array([[goal in case.goals for case in self._case_of] for goal in range(18)],
+                                   dtype=bool).reshape(18, len(self._case_of))
         self._municipality_rows: dict[str, np.ndarray] = {
             name: np.flatnonzero(owners == name) for name in {c.municipality for c in data.cases if c.municipality}}
 
@@ -186,8 +188,7 @@ class Retriever:
         k = min(int(k), MAX_K)
         text = clean_query(query)
         kind = RetrieverKind.from_str(retriever)
-        only = self._check_municipality(municipality)
-        allowed = self._allowed_rows(only, goal, region)
+        allowed = self._allowed_rows(*self.check_filters(municipality, goal, region))
         rows, fused, dense, sparse = self._score(text, kind, allowed)
         if kind == RetrieverKind.BM25:  # BM25 alone: a passage sharing no term is no result
             keep = sparse > 0
@@ -196,24 +197,30 @@ class Retriever:
             return []
         return self._assemble(rows, fused, dense, sparse, k)
 
-    def _allowed_rows(self, only: str | None, goal: object, region: object) -> np.ndarray | None:
-        """The passage rows the filters allow (None: no filter)."""
-        if goal is not None and (isinstance(goal, bool) or not isinstance(goal, (int, np.integer))
-                                 or not 1 <= goal <= 17):
-            raise ValueError(f"goal must be a Verdensmål number from 1 to 17, not {goal!r}")
-        if region is not None and (not isinstance(region, str) or not regions_in(region)):
-            raise ValueError(f"unknown region {region!r}: {REGION_CHOICES}")
+    def check_filters(self, municipality: object = None, goal: object = None,
+                      region: object = None) -> tuple[str | None, int | None, str | None]:
+        """The filters as ``search`` takes them (municipality name, goal 1-17, region), checked:
+        ValueError for an unknown municipality, a goal outside 1-17 or an unknown region."""
+        return self._check_municipality(municipality), check_goal(goal), check_region(region)
+
+    def _allowed_rows(self, only: str | None, goal: int | None, region: str | None) -> np.ndarray | None:
+        """The passage rows the (checked) filters allow (None: no filter)."""
         if only is None and goal is None and region is None:
             return None
         keep = np.ones(len(self.data.passages), dtype=bool)
         if only is not None:
-            keep &= np.isin(np.arange(len(keep)), self._municipality_rows.get(only, np.zeros(0, np.int64)))
+            keep &= self._rows_mask(self._municipality_rows.get(only, ()))
         if goal is not None:
-            keep &= np.array([int(goal) in case.goals for case in self._case_of], dtype=bool)
+            keep &= self._goal_mask[goal]
         if region is not None:
-            members = set(municipalities_of_regions(region))
-            keep &= np.array([case.municipality in members for case in self._case_of], dtype=bool)
+            keep &= self._rows_mask([row for m in municipalities_of_regions(region)
+                                     for row in self._municipality_rows.get(m, ())])
         return np.flatnonzero(keep)
+
+    def _rows_mask(self, rows) -> np.ndarray:
+        mask = np.zeros(len(self.data.passages), dtype=bool)
+        mask[np.asarray(rows, dtype=np.int64)] = True
+        return mask
 
     def _score(self, question: str, kind: RetrieverKind, allowed: np.ndarray | None):
         cfg = self.config

@@ -34,17 +34,19 @@ import threading  # noqa: E402
 from collections.abc import Callable, Iterable  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 from pathlib import Path  # noqa: E402
-from urllib.parse import quote  # noqa: E402
 
 import gradio as gr  # noqa: E402
 
 from . import casetab  # noqa: E402
-from .conversation import Assistant, contacts_for  # noqa: E402
+from .conversation import Assistant  # noqa: E402
 from .fairness import FairGate, GateError  # noqa: E402
 from .feedback import feedback_path, record_vote  # noqa: E402
 from .ingest.contacts import display_phone  # noqa: E402
 from .language import detect_language  # noqa: E402
+from .markup import escape as _escape  # noqa: E402
+from .markup import mailto, safe_url  # noqa: E402,F401 (mailto: part of this module's API)
 from .records import Case, Hit, Reply  # noqa: E402
+from .roles import contacts_for  # noqa: E402
 from .sparse import STOPWORDS, stem_words, words  # noqa: E402
 
 DEFAULT_HOST = "127.0.0.1"
@@ -109,10 +111,6 @@ EMPTY_CARDS = f'<p class="va-empty">{_TEXTS["da"]["empty"]} / {_TEXTS["en"]["emp
 
 
 # ---- rendering (pure functions) ---------------------------------------------------------------
-def _escape(text: object) -> str:
-    return html.escape("" if text is None else str(text), quote=True)
-
-
 def query_stems(query: str, tokenizer: Callable[[str], list[str]] | None = None) -> set[str]:
     """The question's stemmed content words (plus hyphen and compound parts) to mark in passages."""
     stems = set(tokenizer(query)) if tokenizer is not None else set()
@@ -143,11 +141,6 @@ def highlight(text: str, stems: set[str]) -> str:
     return "".join(out)
 
 
-def mailto(email: str) -> str:
-    """A mailto: href for ``email``, percent-encoded and escaped for an HTML attribute."""
-    return _escape("mailto:" + quote(email.strip(), safe="@.+-_"))
-
-
 def _contact_html(hit: Hit, t: dict, question: str = "") -> str:
     """Every contact of the hit's case (the one whose role the question names first), escaped."""
     if not hit.case.contacts:
@@ -176,8 +169,8 @@ def _goals_html(case, t: dict) -> str:
 
 def _source_html(hit: Hit) -> str:
     label = _escape(str(hit.source))
-    url = hit.case.source.strip()
-    if re.match(r"https?://[^\s\"'<>]+$", url):
+    url = safe_url(hit.case.source)
+    if url is not None:
         return f'<a href="{_escape(url)}" target="_blank" rel="noopener noreferrer">{label}</a>'
     return label
 

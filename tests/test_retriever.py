@@ -307,6 +307,6 @@ def test_a_question_asking_which_municipality_puts_theme_intros_down(fake_retrie
     asks = "Hvilken kommune arbejder med partnerskaber for handling?"
     plain, penalised = intro_scores(fake_retriever.with_config(intro_penalty=0.0), asks), intro_scores(fake_retriever, asks)
     assert plain and plain.keys() == penalised.keys()
-    assert all(plain[p] - penalised[p] == pytest.approx(0.2, abs=1e-6) for p in plain)
+    assert all(plain[p] - penalised[p] == pytest.approx(0.2, abs=1e-5) for p in plain)  # (scores are rounded to 1e-6)
     other = "Hvad handler partnerskaber for handling om?"  # asks no municipality: untouched
     assert intro_scores(fake_retriever.with_config(intro_penalty=0.0), other) == intro_scores(fake_retriever, other)
