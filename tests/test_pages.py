@@ -181,3 +181,20 @@ def test_goals_in_every_form_and_a_page_on_one_goal():
     # the bundled page is on goal 17, so every case has it; Gladsaxe names more of its own
     assert all(17 in c.goals for c in bundled)
     assert next(c for c in bundled if c.municipality == "Gladsaxe").goals == (3, 4, 8, 11, 12, 13, 17)
+
+
+def test_a_paragraph_opening_with_a_partner_already_named_does_not_split_the_case(tmp_path):
+    # a news case whose second paragraph opens with its partner municipality stays one case;
+    # a paragraph opening with a municipality not named before starts the next case
+    page = tmp_path / "nyhed.html"
+    page.write_text(
+        "<html><head><title>To kommuner deler en færge</title></head><body><main><article>"
+        "<h1>To kommuner deler en færge</h1><p>Kommunerne samarbejder om transport til øerne, og to eksempler viser, hvordan "
+        "de deler udgifterne, når en rute går på tværs af kommunegrænsen.</p>"
+        "<p>Holbæk Kommune driver en eldrevet færge sammen med Kalundborg Kommune, og ruten er udvidet.</p>"
+        "<p>Kalundborg Kommune betaler en tredjedel af driften og står for billetsystemet.</p>"
+        "<p>Odsherred Kommune har i stedet lagt en buslinje om, så den når færgen.</p>"
+        "</article></main></body></html>", encoding="utf-8")
+    cases = parse_file(page, page.name)
+    assert [(c.kind, c.municipality) for c in cases] == [("intro", None), ("case", "Holbæk"), ("case", "Odsherred")]
+    assert "betaler en tredjedel" in cases[1].text

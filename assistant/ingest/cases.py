@@ -66,6 +66,34 @@ def _kommune_named(block: Block) -> set[str]:
     return {name for name, with_kommune in find_municipalities(block.text) if with_kommune}
 
 
+def _leading_municipality(block: Block) -> str | None:
+    """The municipality a paragraph opens with ("Assens Kommune har …", "I Sorø har kommunen …"), if any."""
+    if block.is_heading:
+        return None
+    spans = find_municipality_spans(block.text[:80])
+    if not spans:
+        return None
+    name, with_kommune, start = spans[0]
+    opening = block.text[:start].strip()
+    if (start == 0 and with_kommune) or opening in ("I", "Hos", "Også i", "I nabokommunen"):
+        return name
+    return None
+
+
+def _opens_another_case(block: Block, current: list[Block]) -> bool:
+    """A news page whose cases are paragraphs: a paragraph that opens with a municipality that is not the
+    current case's, nor named anywhere in it (a partner), starts a new case. Only where the current case
+    has no heading of its own, so a theme page's headed cases are split by their headings as before."""
+    if any(b.is_heading for b in current):
+        return False
+    lead = _leading_municipality(block)
+    if lead is None:
+        return False
+    here = _dominant_municipality(current)
+    named = {name for b in current for name, _ in find_municipalities(b.text)}
+    return here is not None and lead != here and lead not in named
+
+
 def _segment(blocks: list[Block]) -> tuple[list[Block], list[list[Block]]]:
     """Split body blocks into (intro blocks, case block lists)."""
     intro: list[Block] = []
@@ -110,6 +138,10 @@ def _segment(blocks: list[Block]) -> tuple[list[Block], list[list[Block]]]:
                 current = [block]
                 cases.append(current)
                 continue
+        if _opens_another_case(block, current):
+            current = [block]
+            cases.append(current)
+            continue
         current.append(block)
     return intro, cases
 
