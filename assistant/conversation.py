@@ -30,7 +30,7 @@ from .chunking import split_sentences
 from .goals import goals_in
 from .ingest.contacts import display_phone
 from .language import MAX_QUERY_CHARS, EmptyQueryError, clean_query, detect_language
-from .listing import Listing, is_list_question, list_cases
+from .listing import Listing, is_list_question, list_cases, request_text
 from .municipalities import asks_municipality, municipalities_in, municipalities_of_regions, regions_in
 from .records import Case, Hit, Reply
 from .retriever import Retriever
@@ -266,12 +266,14 @@ class Assistant:
             turn, _, found = self._turn(earlier, previous)
             if found or previous is None:
                 previous = turn
-        turn, hits, found = self._turn(message, previous)
+        listing = is_list_question(message)
+        # a list question is answered from the sentences that ask for the list, not those about the asker
+        turn, hits, found = self._turn(request_text(message) if listing else message, previous)
         if self._only or self._goal is not None or self._region is not None:  # the filters hold whatever
             hits = _rerank([h for h in hits if self._allows(h.case)], self.k)  # the conversation said
             if turn.focus is not None and not self._allows(turn.focus):
                 turn, found = replace(turn, focus=None), False
-        if is_list_question(message) and turn.reason != "filtered":
+        if listing and turn.reason != "filtered":
             return self._list_reply(message, turn, hits, found, previous)
         answer = self._render(turn, hits, found)
         return Reply(answer=answer, hits=hits, found=found, case=turn.focus if found else None,

@@ -42,6 +42,13 @@ _LIST_CUES = re.compile("|".join((
     r"\b(?:list|liste)\s+(?:over|of|all|alle|every)\b", r"\b(?:a|en)\s+(?:liste|list|oversigt|overview)\b",
     r"\boversigt\s+over\b", rf"\b(?:nævne?|name)\s+(?:alle\s+|all\s+|de\s+|the\s+|some\s+|nogle\s+)?{_PLURAL}",
     rf"\bhvad\s+for\s+(?:nogle|nogen)\s+{_DA_PLURAL}\b",                # Hvad for nogle kommuner …
+    # a request for them anywhere in a longer message: "Kan du give mig de kommuner …", "Could you list the
+    # municipalities …", "Show me the councils …", "et overblik over …", "Hvem af kommunerne …", "if so, which"
+    rf"\b(?:giv|give|vis|show|send|get|find)\s+(?:mig|me|os|us)\s+(?:\w+\s+){{0,3}}?{_PLURAL}\b",
+    rf"\blist\s+(?:\w+\s+){{0,2}}?{_PLURAL}\b", r"\b(?:overview|overblik)\s+(?:of|over)\b",
+    rf"\bhvem\s+af\s+(?:de\s+)?{_DA_PLURAL}\b", rf"\b(?:who|which)\s+(?:of|among)\s+(?:the|these)\s+{_EN_PLURAL}\b",
+    r"\b(?:i\s+så\s+fald|if\s+so),?\s+(?:hvilke|which)\b", r"\bwhich\s+ones\b",
+    r"\b(?:de|the)\s+(?:kommuner|municipalities|councils),?\s+(?:der|som|hvis|that|whose)\b",  # … kende de kommuner, hvis …
 )), re.IGNORECASE)
 
 # words that ask for a list or name a filter, but no topic: without other words, a list question
@@ -84,6 +91,20 @@ def is_list_question(text: str) -> bool:
     """Whether ``text`` asks for every case on something ("Hvilke kommuner …?", "Which municipalities …?",
     "Vis alle cases om mål 4", "List …"), not for one ("Hvilken kommune …?", "Which municipality …?")."""
     return bool(_LIST_CUES.search(text))
+
+
+# where a long message's sentences part: ". ", "? ", ": ", "; " and a spaced dash
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?:;])\s+|\s+[–—-]\s+")
+
+
+def request_text(text: str) -> str:
+    """The sentences of a list question that ask for the list: "Jeg er frivillig i en naturforening og vil
+    vise gode eksempler. Giv mig de kommuner, der arbejder med livet på land." -> the second sentence. The
+    sentences about the asker are left out, so that their words are not taken for the topic. A message whose
+    every sentence asks (or none does) is returned as it is."""
+    parts = [p for p in _SENTENCE_BREAK.split(text.strip()) if p.strip()]
+    asking = [p for p in parts if _LIST_CUES.search(p)]
+    return " ".join(asking) if asking and len(asking) < len(parts) else text
 
 
 def topic_words(text: str) -> list[str]:
@@ -170,15 +191,18 @@ def list_cases(retriever: Retriever, question: str, text: str | None = None, mun
     goals, regions = tuple(goals_asked(question)), tuple(regions_in(question))
     allowed = _Filter(only, goal, frozenset(municipalities_of_regions(region)) if region is not None else None,
                       goals, frozenset(m for area in regions for m in AREAS[area]) if regions else None)
-    topic = topic_words(question)
+    request = text or request_text(question)
+    topic = topic_words(request)
+    if not topic and not (goals or regions or only or goal is not None or region is not None):
+        request, topic = text or question, topic_words(question)  # the topic was in the sentence before
     if not topic:  # "Vis alle cases om mål 12": every case the filters allow
         cases = sorted((c for c in retriever.data.cases if c.municipality and allowed(c)),
                        key=lambda c: (c.municipality.casefold(), c.title.casefold()))
-        hit_of = {h.case.id: h for h in ranked_cases(retriever, search_text(text or question))} if cases else {}
+        hit_of = {h.case.id: h for h in ranked_cases(retriever, search_text(request))} if cases else {}
         return Listing(cases, [hit_of[c.id] for c in cases if c.id in hit_of], True, goals, regions)
     if (language or detect_language(question)) == "da" and not retriever.data.sparse.query_terms(" ".join(topic)):
         return Listing([], [], False, goals, regions)
-    chosen = [h for h in above_bar(ranked_cases(retriever, search_text(text or question)), bar or ListBar())
+    chosen = [h for h in above_bar(ranked_cases(retriever, search_text(request)), bar or ListBar())
               if allowed(h.case)]
     return Listing([h.case for h in chosen], chosen, False, goals, regions)
 

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 
 from assistant import Assistant, Retriever, eval_report, evaluation
-from assistant.listing import is_list_question, search_text, topic_words
+from assistant.listing import is_list_question, request_text, search_text, topic_words
 from assistant.municipalities import AREAS
 from assistant.question_set import EvalInputError, Question, load_questions
 from assistant.records import Case, Reply
@@ -35,7 +35,15 @@ FUNEN = ["Assens", "Faaborg-Midtfyn", "Kerteminde", "Langeland", "Nordfyns", "Ny
     "Show me every case on goal 4", "Show me all cases in North Jutland", "List the municipalities that recycle",
     "What cases are there about biogas?", "Are there any municipalities with car sharing?",
     "How many municipalities work with food waste?", "Can you list every case on SDG 13?",
-    "Kan du nævne kommuner, der arbejder med bier?", "Hvad for nogle kommuner har delecykler?"])
+    "Kan du nævne kommuner, der arbejder med bier?", "Hvad for nogle kommuner har delecykler?",
+    # a request for them inside a longer message
+    "Jeg er lærer. Kan du give mig de kommuner, der arbejder med skolehaver?",
+    "Hello! Could you list the municipalities whose cases are about bees?",
+    "Our club is curious. Show me the councils with a case on goal 7.",
+    "Er der nogen grønlandske kommuner med i samlingen, og i så fald hvilke?",
+    "Kan du give mig et overblik over kommuner med delebiler?", "I'd like an overview of councils that compost",
+    "Hvem af kommunerne har projekter med bier?", "Which of the councils have a repair café?",
+    "Jeg vil gerne kende de kommuner, hvis cases handler om vand"])
 def test_list_questions_are_recognised(question):
     assert is_list_question(question)
 
@@ -47,9 +55,25 @@ def test_list_questions_are_recognised(question):
     "Hvilke to af kommunens egne afdelinger er med i samarbejdet?", "Hvilke målgrupper henvender centret sig til?",
     "Which universities has the municipality partnered with?", "Who is on the waiting list for the gardens?",
     "Hvem kan jeg kontakte om det?", "Hvad har de fleste kommuner gjort?", "Is goal 17 part of every municipality's plan?",
-    "Name a municipality that keeps bees", "Nævn en kommune med bier"])
+    "Name a municipality that keeps bees", "Nævn en kommune med bier",
+    "Give me the contact person for the bee project", "Kan du give mig kontaktpersonen for delebilerne?",
+    "How do the municipalities finance it?", "Hvad gør kommunen med de byer, der ligger langt fra fjernvarmen?"])
 def test_singular_and_other_questions_are_not_lists(question):
     assert not is_list_question(question)
+
+
+@pytest.mark.unit
+def test_the_request_sentence_carries_the_topic_not_the_sentences_about_the_asker():
+    chatty = ("Jeg underviser i natur og teknologi og vil gerne vise eleverne eksempler. "
+              "Kan du give mig de kommuner, der arbejder med verdensmål 15?")
+    assert request_text(chatty) == "Kan du give mig de kommuner, der arbejder med verdensmål 15?"
+    assert topic_words(request_text(chatty)) == []  # only the goal: every case on it
+    assert request_text("Quick question from a teacher: which municipalities in Region Zealand have cases?") \
+        == "which municipalities in Region Zealand have cases?"
+    assert request_text("Jeg interesserer mig for skolehaver – hvilke kommuner har dem?") == "hvilke kommuner har dem?"
+    # one sentence, or every sentence asking: the message as it is
+    for whole in ("Hvilke kommuner arbejder med bier?", "Which councils compost? Which ones recycle?"):
+        assert request_text(whole) == whole
 
 
 @pytest.mark.unit
@@ -265,6 +289,11 @@ def test_goal_and_region_arguments_filter_lists_and_ordinary_answers(tuning):
     assert food.found and all(h.case.municipality in AREAS["Syddanmark"] for h in food.hits)
     # a region named in the question that holds no case on the topic: nothing is listed
     assert tuning.ask("Which municipalities in North Jutland work with solar energy?").cases == []
+    # a goal or region named in passing after a sentence about the asker: every case of the filter
+    chatty = tuning.ask("Vi er en flok pensionister, der mødes hver tirsdag. Hvilke kommuner har cases om mål 12?")
+    assert (chatty.kind, [c.municipality for c in chatty.cases]) == ("list", GOAL_12)
+    funen = tuning.ask("My husband and I may move house next year. Could you list the municipalities on Funen?")
+    assert [c.municipality for c in funen.cases] == FUNEN
     for bad in ({"goal": 18}, {"goal": "12"}, {"region": "Atlantis"}):
         with pytest.raises(ValueError):
             tuning.ask("Hvilke kommuner arbejder med mad?", **bad)
