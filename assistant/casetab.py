@@ -20,8 +20,9 @@ import gradio as gr
 from .catalogue import as_csv, select
 from .goals import NAMES as GOAL_NAMES
 from .ingest.contacts import display_phone
+from .markup import contacts_html as markup_contacts
 from .markup import escape as _escape
-from .markup import mailto, safe_url
+from .markup import safe_url
 from .municipalities import AREAS, REGIONS, check_region, regions_in
 from .records import Case, Passage
 
@@ -32,7 +33,6 @@ DATATYPES = ["str", "str", "str", "str", "str", "markdown"]  # only the source i
 THEME = "(tema / theme)"  # in the municipality column for a theme's intro
 EMPTY_PANEL = ('<p class="va-empty">Vælg en case i tabellen for at se dens tekst og kontakter. / '
                "Choose a case in the table to see its text and contacts.</p>")
-_EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
 _MARKDOWN = re.compile(r"([\\`*_\[\]#|~$()<>!])")
 CASE_CSS = """
 .va-empty { color: var(--body-text-color-subdued); padding: 8px 2px; }
@@ -42,10 +42,6 @@ CASE_CSS = """
 .va-section { font-weight: 600; margin: 12px 0 4px; }
 .va-passage { white-space: pre-line; margin: 0 0 8px; font-size: .94em; }
 """
-
-
-def valid_email(email: str | None) -> bool:
-    return bool(email) and bool(_EMAIL.fullmatch(email.strip()))
 
 
 def _markdown_text(text: str) -> str:
@@ -185,19 +181,7 @@ def case_at(shown: list[str], row: int | None, row_value: list | None, cases: di
 # ---- the passages panel -----------------------------------------------------------------------
 def contacts_html(case: Case) -> str:
     """Every contact of the case, escaped; ``mailto:`` links only for well-formed addresses."""
-    if not case.contacts:
-        return "Casen nævner ingen kontaktperson / No contact person named"
-    people = []
-    for contact in case.contacts:
-        parts = [_escape(value) for value in (contact.name, contact.role, contact.department) if value]
-        if contact.email and valid_email(contact.email):
-            parts.append(f'<a href="{mailto(contact.email)}">{_escape(contact.email)}</a>')
-        elif contact.email:
-            parts.append(_escape(contact.email))
-        if contact.phone:
-            parts.append(f"tlf. {_escape(display_phone(contact.phone))}")
-        people.append(", ".join(parts))
-    return "; ".join(people)
+    return markup_contacts(case.contacts, "tlf.", "Casen nævner ingen kontaktperson / No contact person named")
 
 
 def _link(url: str | None, label: str) -> str:

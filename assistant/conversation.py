@@ -31,6 +31,7 @@ from .goals import goals_in
 from .ingest.contacts import display_phone
 from .language import MAX_QUERY_CHARS, EmptyQueryError, clean_query, detect_language
 from .listing import Listing, is_list_question, list_cases, request_text
+from .markup import linkable_email
 from .municipalities import asks_municipality, municipalities_in, municipalities_of_regions, regions_in
 from .records import Case, Hit, Reply
 from .retriever import Retriever
@@ -83,7 +84,6 @@ _TEXTS = {
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]{}()#+|~$!:@<>])")
 _MD_LINE_START = re.compile(r"^(\s*)(?:([-=])|(\d+)([.)]))", re.MULTILINE)
-_SAFE_EMAIL = re.compile(r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
 def _e(text: str | None) -> str:
@@ -436,7 +436,7 @@ def _one_contact(contact) -> str:
         parts.append(_e(contact.role))
     if contact.department:
         parts.append(_e(contact.department))
-    if contact.email and _SAFE_EMAIL.fullmatch(contact.email):
+    if linkable_email(contact.email):
         parts.append(f"[{_e(contact.email)}](mailto:{quote(contact.email, safe='@.+-_')})")
     elif contact.email:  # (the build drops invalid addresses; one that slipped through is never a link)
         parts.append(_e(contact.email))

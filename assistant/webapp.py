@@ -41,10 +41,9 @@ from . import casetab  # noqa: E402
 from .conversation import Assistant  # noqa: E402
 from .fairness import FairGate, GateError  # noqa: E402
 from .feedback import feedback_path, record_vote  # noqa: E402
-from .ingest.contacts import display_phone  # noqa: E402
 from .language import detect_language  # noqa: E402
+from .markup import contacts_html, mailto, safe_url  # noqa: E402,F401 (mailto: part of this module's API)
 from .markup import escape as _escape  # noqa: E402
-from .markup import mailto, safe_url  # noqa: E402,F401 (mailto: part of this module's API)
 from .records import Case, Hit, Reply  # noqa: E402
 from .roles import contacts_for  # noqa: E402
 from .sparse import STOPWORDS, stem_words, words  # noqa: E402
@@ -143,18 +142,7 @@ def highlight(text: str, stems: set[str]) -> str:
 
 def _contact_html(hit: Hit, t: dict, question: str = "") -> str:
     """Every contact of the hit's case (the one whose role the question names first), escaped."""
-    if not hit.case.contacts:
-        return _escape(t["no_contact"])
-    people = []
-    for contact in contacts_for(hit.case, question):
-        parts = [_escape(contact.name)] if contact.name else []
-        parts += [_escape(value) for value in (contact.role, contact.department) if value]
-        if contact.email:
-            parts.append(f'<a href="{mailto(contact.email)}">{_escape(contact.email)}</a>')
-        if contact.phone:
-            parts.append(f"{_escape(t['phone'])} {_escape(display_phone(contact.phone))}")
-        people.append(", ".join(parts))
-    return "; ".join(people)
+    return contacts_html(contacts_for(hit.case, question), t["phone"], t["no_contact"])
 
 
 def _goals_html(case, t: dict) -> str:

@@ -58,7 +58,8 @@ def test_every_inserted_string_is_escaped():
     # title, section, municipality, contact name/role/phone, source file and heading (+ the passage, words marked)
     assert html.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 8
     assert "&lt;<mark>script</mark>&gt;<mark>alert</mark>(1)" in html
-    assert 'href="mailto:a%22b%3Cc%3E@x.dk"' in html
+    # an address that is not plain (here from a hand-edited index) is shown escaped, never as a link
+    assert "mailto:" not in html and "a&quot;b&lt;c&gt;@x.dk" in html
     # only our own tags remain
     assert set(re.findall(r"</?([a-z]+)", html)) <= {"div", "p", "article", "span", "strong", "blockquote", "mark", "b",
                                                       "a"}
@@ -795,3 +796,23 @@ def test_votes_go_beside_the_index_by_default(fake_assistant, monkeypatch):
     endpoint(demo, "vote")(votes, gr.LikeData(None, {"index": 1, "value": ["x"], "liked": False}))
     written = Path(fake_assistant.retriever.path).parent / "feedback.jsonl"
     assert json.loads(written.read_text(encoding="utf-8"))["vote"] == "down"
+
+
+@pytest.mark.unit
+def test_contacts_html_is_shared_escaped_and_links_only_plain_addresses():
+    from assistant import casetab, markup
+
+    people = (Contact(name="<b>Ida</b> Holm", role="projektleder", email="idho@ishoej.dk", phone="+4543576000"),
+              Contact(name="Bo", email="bo@x.dk\"><script>alert(1)</script>"),  # a hand-edited index
+              Contact(name=None, department="Natur & Miljø", email="natur@ishoej.dk"))
+    html_ = markup.contacts_html(people, "tlf.", "ingen")
+    assert "&lt;b&gt;Ida&lt;/b&gt; Holm" in html_ and "<b>" not in html_ and "<script>" not in html_
+    assert html_.count("<a href=") == 2 and 'href="mailto:idho@ishoej.dk"' in html_
+    assert "Natur &amp; Miljø" in html_ and "tlf. " in html_
+    assert markup.contacts_html((), "tlf.", "ingen <kontakt>") == "ingen &lt;kontakt&gt;"
+    assert [markup.linkable_email(e) for e in ("a@b.dk", "a@b", "a b@c.dk", None, "")] == [True, False, False, False, False]
+    # the chat's cards and the Cases tab render a case's contacts the same way
+    case = Case(id="c", title="T", municipality="Ishøj", theme=None, sections=(Section(None, ("x",)),), contact=None,
+                source="s", contacts=people)
+    hit = Hit(rank=1, score=1.0, passage=Passage(id="p", case_id="c", text="x", heading=None, position=0), case=case)
+    assert webapp._contact_html(hit, webapp._TEXTS["da"]).replace("tlf.", "") == casetab.contacts_html(case).replace("tlf.", "")
