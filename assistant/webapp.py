@@ -1,15 +1,14 @@
 """The browser chat (Gradio): `python ui.py` or `assistant chat`.
 
 A chat over :class:`Assistant` with example questions in Danish and English; every answer comes
-with source cards (municipality, case, section, the passage with the question's words marked,
-score, contact with a ``mailto:`` link, source). Settings: number of results and municipality, goal
-and region filters. Answers take 👍/👎 votes (``assistant.feedback``) and offer their cases as CSV.
-A second tab lists every case (``assistant.casetab``). ``main`` loads (on first start: builds) the index, builds the app and serves it on
-127.0.0.1:7860 unless told otherwise; never through a public share link.
+with source cards (``assistant.cards``: municipality, case, section, the passage with the question's words
+marked, score, contacts with ``mailto:`` links, source). Settings: number of results and municipality, goal
+and region filters. Answers take 👍/👎 votes (``assistant.feedback``) and offer their cases as CSV. A second
+tab lists every case (``assistant.casetab``). ``main`` loads (on first start: builds) the index, builds the
+app and serves it on 127.0.0.1:7860 unless told otherwise; never through a public share link.
 
-Everything shown is escaped here: cards are built from ``html.escape``d pieces and the user's own
-messages are escaped before the chat renders them, so a question like
-``<img src=x onerror=alert(1)>`` is shown as text.
+Everything shown is escaped: the cards are built from escaped pieces and the user's own messages are
+escaped before the chat renders them, so a question like ``<img src=x onerror=alert(1)>`` is shown as text.
 """
 
 from __future__ import annotations
@@ -21,32 +20,29 @@ _STARTED = time.perf_counter()  # fallback for the startup time where /proc is m
 import argparse  # noqa: E402
 import atexit  # noqa: E402
 import dataclasses  # noqa: E402
-import html  # noqa: E402
 import ipaddress  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
-import re  # noqa: E402
 import shutil  # noqa: E402
 import signal  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
 import threading  # noqa: E402
-from collections.abc import Callable, Iterable  # noqa: E402
+from collections.abc import Callable  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import gradio as gr  # noqa: E402
 
 from . import casetab  # noqa: E402
+from .cards import _TEXTS, CARD_CSS, EMPTY_CARDS, _contact_html, highlight, query_stems, render_cards, user_markdown  # noqa: E402,F401
 from .conversation import Assistant  # noqa: E402
 from .fairness import FairGate, GateError  # noqa: E402
 from .feedback import feedback_path, record_vote  # noqa: E402
 from .language import detect_language  # noqa: E402
-from .markup import contacts_html, mailto, safe_url  # noqa: E402,F401 (mailto: part of this module's API)
-from .markup import escape as _escape  # noqa: E402
+from .markup import mailto, safe_url  # noqa: E402,F401 (mailto: part of this module's API)
 from .records import Case, Hit, Reply  # noqa: E402
 from .roles import contacts_for  # noqa: E402
-from .sparse import STOPWORDS, stem_words, words  # noqa: E402
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7860
@@ -73,133 +69,6 @@ EXAMPLES = [  # each one makes sense on its own: no follow-ups that need an earl
     "Which municipality built its management around the Global Goals?",
     "Hvor har man lavet et rum for verdensmål på et bibliotek?",
 ]
-_TEXTS = {
-    "da": {"sources": "Kilder", "maybe": "Måske relateret", "section": "Afsnit", "contact": "Kontakt",
-           "goals": "Verdensmål", "focus": "Fokusområde",
-           "no_contact": "Casen nævner ingen kontaktperson", "source": "Kilde", "score": "Score",
-           "theme": "Temaet", "phone": "tlf.", "none": "Ingen passager fundet.",
-           "filter": "kun {}", "empty": "Kilderne til svaret vises her.",
-           "bad_question": "Skriv spørgsmålet med almindelige ord (HTML og kode fjernes). Detalje: {}",
-           "busy": "Der er travlt lige nu; prøv igen om lidt. Detalje: {}"},
-    "en": {"sources": "Sources", "maybe": "Maybe related", "section": "Section", "contact": "Contact",
-           "goals": "Global Goals", "focus": "Focus area",
-           "no_contact": "No contact person named", "source": "Source", "score": "Score",
-           "theme": "The theme", "phone": "phone", "none": "No passages found.",
-           "filter": "only {}", "empty": "The sources of the answer appear here.",
-           "bad_question": "Please ask in plain words (HTML and code are removed). Detail: {}",
-           "busy": "The server is busy right now; please try again shortly. Detail: {}"},
-}
-_TOKEN = re.compile(r"[0-9a-zæøåäöüéèáàóòíìúùñ]+", re.IGNORECASE)
-_MARKDOWN = re.compile(r"([\\`*_\[\]#|~$])")
-CARD_CSS = """
-.va-empty { color: var(--body-text-color-subdued); padding: 8px 2px; }
-.va-heading { font-weight: 600; margin: 2px 0 8px; }
-.va-card { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 10px 12px;
-           margin-bottom: 10px; background: var(--block-background-fill); }
-.va-card.va-maybe { border-style: dashed; opacity: .9; }
-.va-head { font-size: 1.02em; margin-bottom: 2px; }
-.va-rank { display: inline-block; min-width: 1.5em; font-weight: 700; color: var(--color-accent); }
-.va-section { font-size: .9em; color: var(--body-text-color-subdued); margin-bottom: 6px; }
-.va-text { white-space: pre-line; margin: 0 0 8px; padding: 2px 0 2px 10px;
-           border-left: 3px solid var(--border-color-accent, #ccc); font-size: .93em; }
-.va-text mark { background: #fde68a; color: #111; padding: 0 1px; border-radius: 2px; }
-.va-meta { font-size: .88em; line-height: 1.5; }
-.va-meta b { font-weight: 600; }
-"""
-EMPTY_CARDS = f'<p class="va-empty">{_TEXTS["da"]["empty"]} / {_TEXTS["en"]["empty"]}</p>'
-
-
-# ---- rendering (pure functions) ---------------------------------------------------------------
-def query_stems(query: str, tokenizer: Callable[[str], list[str]] | None = None) -> set[str]:
-    """The question's stemmed content words (plus hyphen and compound parts) to mark in passages."""
-    stems = set(tokenizer(query)) if tokenizer is not None else set()
-    tokens = words(query)
-    tokens += [part for token in tokens for part in token.split("-") if "-" in token]
-    stems |= set(stem_words([t for t in tokens if t not in STOPWORDS and len(t) > 1]))
-    return {s for s in stems if len(s) > 1}
-
-
-def _marks(word: str, stems: set[str]) -> bool:
-    lower = word.lower()
-    if lower in STOPWORDS or len(lower) < 2:
-        return False
-    stem = stem_words([lower])[0]
-    # a query stem starting a Danish compound also counts: "verdensmål" in "verdensmålsarbejdet"
-    return stem in stems or any(len(s) >= 5 and lower.startswith(s) for s in stems)
-
-
-def highlight(text: str, stems: set[str]) -> str:
-    """``text`` escaped, with the words whose stem is in ``stems`` wrapped in <mark>."""
-    out, position = [], 0
-    for match in _TOKEN.finditer(text):
-        out.append(_escape(text[position:match.start()]))
-        word = _escape(match.group(0))
-        out.append(f"<mark>{word}</mark>" if stems and _marks(match.group(0), stems) else word)
-        position = match.end()
-    out.append(_escape(text[position:]))
-    return "".join(out)
-
-
-def _contact_html(hit: Hit, t: dict, question: str = "") -> str:
-    """Every contact of the hit's case (the one whose role the question names first), escaped."""
-    return contacts_html(contacts_for(hit.case, question), t["phone"], t["no_contact"])
-
-
-def _goals_html(case, t: dict) -> str:
-    """The case's Verdensmål and focus area, when the page states them."""
-    parts = []
-    if case.goals:
-        parts.append(f'<b>{_escape(t["goals"])}:</b> <span class="va-goals">{_escape(", ".join(map(str, case.goals)))}</span>')
-    if case.focus:
-        parts.append(f'<b>{_escape(t["focus"])}:</b> <span class="va-focus">{_escape(case.focus)}</span>')
-    return f"<div>{' · '.join(parts)}</div>" if parts else ""
-
-
-def _source_html(hit: Hit) -> str:
-    label = _escape(str(hit.source))
-    url = safe_url(hit.case.source)
-    if url is not None:
-        return f'<a href="{_escape(url)}" target="_blank" rel="noopener noreferrer">{label}</a>'
-    return label
-
-
-def render_cards(hits: Iterable[Hit], query: str, language: str = "da", found: bool = True,
-                 tokenizer: Callable[[str], list[str]] | None = None, municipality: str | None = None) -> str:
-    """Source cards for ``hits`` as HTML; every inserted string is escaped, query words <mark>ed."""
-    t = _TEXTS.get(language, _TEXTS["da"])
-    hits = list(hits)
-    if not hits:
-        return f'<div class="va-cards"><p class="va-empty">{_escape(t["none"])}</p></div>'
-    stems = query_stems(query, tokenizer)
-    heading = t["sources"] if found else t["maybe"]
-    if municipality:
-        heading += " (" + t["filter"].format(municipality) + ")"
-    cards = [f'<div class="va-cards"><p class="va-heading">{_escape(heading)}</p>']
-    for hit in hits:
-        case = hit.case
-        where = case.municipality or t["theme"]
-        section = hit.passage.heading
-        cards.append(
-            f'<article class="va-card{"" if found else " va-maybe"}">'
-            f'<div class="va-head"><span class="va-rank">{hit.rank}.</span> '
-            f'<strong class="va-municipality">{_escape(where)}</strong> — '
-            f'<span class="va-title">{_escape(case.title)}</span></div>'
-            + (f'<div class="va-section">{_escape(t["section"])}: {_escape(section)}</div>' if section else "")
-            + f'<blockquote class="va-text">{highlight(hit.text, stems)}</blockquote>'
-            f'<div class="va-meta"><div><b>{_escape(t["contact"])}:</b> '
-            f'<span class="va-contact">{_contact_html(hit, t, query)}</span></div>'
-            + _goals_html(case, t)
-            + f'<div><b>{_escape(t["source"])}:</b> {_source_html(hit)}</div>'
-            f'<div><b>{_escape(t["score"])}:</b> {hit.score:.2f}</div></div></article>')
-    cards.append("</div>")
-    return "".join(cards)
-
-
-def user_markdown(message: str) -> str:
-    """The user's message as Markdown that displays literally (no HTML, no formatting)."""
-    return _MARKDOWN.sub(r"\\\1", html.escape(message, quote=False))
-
-
 # ---- answering (UI-independent) ---------------------------------------------------------------
 @dataclass(frozen=True)
 class Answer:
