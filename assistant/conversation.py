@@ -35,7 +35,7 @@ from .markup import linkable_email
 from .municipalities import asks_municipality, municipalities_in, municipalities_of_regions, regions_in
 from .records import Case, Hit, Reply
 from .retriever import Retriever
-from .roles import contacts_for, first_contact
+from .roles import contacts_for, first_contact, holds_job
 from .sparse import words
 
 _CONTACT = re.compile(
@@ -116,13 +116,27 @@ def is_contact_question(text: str) -> bool:
 # its, he/she and his/her anywhere, "there" (not "is there"); "it" after an auxiliary or closing it.
 _QUESTION_WORD = r"(?:hvordan|hvad|hvor(?:dan|når|for)?|hvornår|hvorfor|hvem|how|what|when|where|why|who)"
 _ANAPHOR = re.compile(
-    rf"^\W*(?:{_QUESTION_WORD}(?:\s+(?:mange|meget|much|many|long|often))?\s+)?\w+\s+(?:de|den|han|hun)\b"
+    rf"^\W*(?:{_QUESTION_WORD}(?:\s+(?:mange|meget|tit|ofte|længe|langt|much|many|long|often))?\s+)?\w+\s+(?:de|den|han|hun)\b"
     r"(?!\s+(?:fleste|mange|andre|samme|nye|store|små|største|bedste|første|sidste|to|tre|fire|fem)\b)"
     r"|\b(?:om|med|til|for|af|på|ved|bag|fra|about|with|for|of|from|behind)\s+(?:det|den|dem|it|them)\W*$"
     r"|\b(?:deres|dens|they|them|their|theirs|its|he|she|his|him|her)\b"
     r"|(?<!\bis )(?<!\bare )(?<!\bwas )(?<!\bwere )\bthere\b(?!\s+(?:is|are|was|were)\b)"
+    r"|\b(?:is|are|was|were)\s+there\W*$"  # "How many volunteers are there?"
     r"|\b(?:does|did|is|was|has|had|can|could|will|would)\s+it\b",
     re.IGNORECASE)
+
+
+# a message that says it leaves the case talked about ("Totally unrelated: …", "Noget helt andet: …")
+_NEW_TOPIC = re.compile(
+    r"\b(?:(?:totally|completely|entirely)\s+)?unrelated\b|\b(?:a\s+)?(?:different|another|new|separate)\s+"
+    r"(?:question|topic|subject)\b|\bsomething\s+(?:else|different)\b|\bchang\w*\s+(?:the\s+)?(?:subject|topic)\b"
+    r"|\bnoget\s+(?:helt\s+)?andet\b|\b(?:et\s+)?(?:andet|nyt)\s+(?:spørgsmål|emne)\b|\bskift\w*\s+emne\b",
+    re.IGNORECASE)
+
+
+def changes_topic(text: str) -> bool:
+    """Whether ``text`` says it is about something else than the conversation so far."""
+    return bool(_NEW_TOPIC.search(text))
 
 
 def topic_words(text: str) -> list[str]:
@@ -151,6 +165,9 @@ class Assistant:
     # Danish question must also share at least one term with the corpus. English questions over
     # Danish text share few, and their cosines are lower, hence the lower bar.
     MIN_DENSE = {"da": 0.827, "en": 0.78}
+    # a follow-up with no pronoun keeps the case in focus when that case's best passage scores within this
+    # of the best passage for the message alone (README, "Conversation"; chosen on the tuning dialogues)
+    FOCUS_MARGIN = 0.1
 
     def __init__(self, retriever: Retriever, k: int = 5, min_dense: dict[str, float] | None = None) -> None:
         self.retriever = retriever
@@ -191,7 +208,16 @@ class Assistant:
         if previous is not None and self._only and previous.focus is not None \
                 and previous.focus.municipality != self._only:
             previous = None  # a case outside the filter is not carried into this turn
-        follow = previous is not None and previous.focus is not None and is_follow_up(message)
+        leaves = changes_topic(message)
+        follow = previous is not None and previous.focus is not None and is_follow_up(message) and not leaves
+        if not follow and previous is not None and previous.focus is not None and previous.focus.municipality \
+                and not in_corpus and not elsewhere and not leaves:
+            # no pronoun, but still about the case in focus: "How many have found one so far?", "Who's the
+            # climate adviser?" (a job its contacts hold)
+            follow = self._stays_on(previous.focus, message)
+        # a broad question answered by a theme's intro, then narrowed down ("I mean …"): both are searched
+        narrows = not follow and previous is not None and previous.focus is not None \
+            and not previous.focus.municipality and not in_corpus and not elsewhere and not leaves
 
         if in_corpus and self._only and self._only not in in_corpus:
             # the question is about another municipality than the filter allows: say so, answer nothing
@@ -221,14 +247,26 @@ class Assistant:
         if not topic_words(message) and not elsewhere:
             # "Hvem kan jeg kontakte om det?" with nothing before it: there is no topic to answer
             return Turn(message, language, contact, None, message, reason="no_topic"), [], False
-        hits = self._search(message)
+        text = _join(previous.topic, message) if narrows else message
+        hits = self._search(text)
+        if narrows:  # narrowed down from the intro: a case more specific than the intro is wanted
+            hits = _rerank([h for h in hits if h.case.id != previous.focus.id], self.k)
         # a question about a municipality that has no case is not answered by another's case
         # nor is a question about a goal that no case names (every goal it names is uncovered)
         asked_goals = set(goals_in(message))
         uncovered = bool(asked_goals) and not asked_goals & self._corpus_goals()
         found = bool(hits) and not elsewhere and not uncovered and self._answers(message, language, hit=hits[0])
         focus = hits[0].case if hits and found else None
-        return Turn(message, language, contact, focus, message), hits, found
+        return Turn(message, language, contact, focus, text), hits, found
+
+    def _stays_on(self, focus: Case, message: str) -> bool:
+        """Whether a message with no pronoun is still about ``focus``: it asks for a job one of the focus's
+        contacts holds, or the focus's best passage scores within FOCUS_MARGIN of the best for it."""
+        if holds_job(focus, message):
+            return True
+        hits = self._search(message)
+        own = [h.score for h in hits if h.case.id == focus.id]
+        return bool(own) and own[0] >= hits[0].score - self.FOCUS_MARGIN
 
     def _answers(self, message: str, language: str, hit: Hit) -> bool:
         if hit.dense_score is None or hit.dense_score < self.min_dense.get(language, self.min_dense["da"]):

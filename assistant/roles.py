@@ -47,31 +47,47 @@ def _job_stems(tokens: list[str]) -> set[str]:
     return set(stem_words([t for t in tokens if _JOB.search(t)]))
 
 
-def contacts_for(case: Case, question: str = "") -> list[Contact]:
-    """The case's contacts, those whose job the question names first ("projektlederen", "the project
-    leader"), the best match of role and department words leading; otherwise in the case's order."""
+def _asked_jobs(question: str) -> tuple[set[str], set[str], set[str], set[str]] | None:
+    """The jobs a question names (Danish job stems, English job words as Danish parts), its stems and the
+    unit words it names in English; None when it names no job."""
     tokens = words(question)
     danish_jobs = _job_stems(tokens)
     english_jobs = {part for w in tokens for part in JOB_WORDS_EN.get(w, ())}
     if not (danish_jobs or english_jobs):
+        return None
+    return danish_jobs, english_jobs, set(stem_words(tokens)), {QUALIFIERS_EN[w] for w in tokens if w in QUALIFIERS_EN}
+
+
+def _fit(contact: Contact, asked_jobs: tuple[set[str], set[str], set[str], set[str]]) -> tuple[int, int]:
+    """How well ``contact`` holds the job asked for: (job words matched, unit words matched)."""
+    danish_jobs, english_jobs, asked, parts = asked_jobs
+    role_words = words(contact.role or "")
+    unit_words = role_words + words(contact.department or "")
+    role_joined, unit_joined = "".join(role_words), "".join(unit_words)
+    role_stems = set(stem_words(role_words))
+    # a Danish job word names the role or its last part ("lederen" ~ "projektleder")
+    job = sum(any(stem.endswith(asked_job) for stem in role_stems) for asked_job in danish_jobs) \
+        + sum(part in role_joined for part in english_jobs)
+    if not job:
+        return 0, 0
+    unit = len((asked - danish_jobs) & set(stem_words(unit_words))) + sum(part in unit_joined for part in parts)
+    return job, unit
+
+
+def contacts_for(case: Case, question: str = "") -> list[Contact]:
+    """The case's contacts, those whose job the question names first ("projektlederen", "the project
+    leader"), the best match of role and department words leading; otherwise in the case's order."""
+    asked_jobs = _asked_jobs(question)
+    if asked_jobs is None:
         return list(case.contacts)
-    asked = set(stem_words(tokens))
-    parts = {QUALIFIERS_EN[w] for w in tokens if w in QUALIFIERS_EN}
+    return sorted(case.contacts, key=lambda c: tuple(-x for x in _fit(c, asked_jobs)))
 
-    def fit(contact: Contact) -> tuple[int, int]:
-        role_words = words(contact.role or "")
-        unit_words = role_words + words(contact.department or "")
-        role_joined, unit_joined = "".join(role_words), "".join(unit_words)
-        role_stems = set(stem_words(role_words))
-        # a Danish job word names the role or its last part ("lederen" ~ "projektleder")
-        job = sum(any(stem.endswith(asked_job) for stem in role_stems) for asked_job in danish_jobs) \
-            + sum(part in role_joined for part in english_jobs)
-        if not job:
-            return 0, 0
-        unit = len((asked - danish_jobs) & set(stem_words(unit_words))) + sum(part in unit_joined for part in parts)
-        return job, unit
 
-    return sorted(case.contacts, key=lambda c: tuple(-x for x in fit(c)))
+def holds_job(case: Case | None, question: str) -> bool:
+    """Whether ``question`` names a job ("Who's the climate adviser?", "Hvem er projektlederen?") that one of
+    the case's contacts holds."""
+    asked_jobs = _asked_jobs(question)
+    return case is not None and asked_jobs is not None and any(_fit(c, asked_jobs)[0] for c in case.contacts)
 
 
 def first_contact(case: Case | None, question: str = "") -> Contact | None:

@@ -114,6 +114,14 @@ def e5_embedder() -> Embedder:
 
 
 @pytest.fixture(scope="session")
+def tuning_index(tmp_path_factory, e5_embedder) -> Path:
+    """The tuning corpus eval-tuning/corpus indexed with the real default model, once per session."""
+    index = tmp_path_factory.mktemp("tuning") / "index"
+    Retriever.build(ROOT / "eval-tuning" / "corpus", index, embedder=e5_embedder)
+    return index
+
+
+@pytest.fixture(scope="session")
 def real_retriever(tmp_path_factory, e5_embedder) -> Retriever:
     """The bundled corpus indexed with the real default model, once per session."""
     index = tmp_path_factory.mktemp("index") / "index"

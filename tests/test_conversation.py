@@ -3,7 +3,10 @@
 import pytest
 
 from assistant import Assistant
-from assistant.conversation import is_contact_question, is_follow_up
+from assistant.conversation import changes_topic, is_contact_question, is_follow_up
+from assistant.records import Case, Contact, Section
+from assistant.retriever import Retriever
+from assistant.roles import first_contact, holds_job
 
 BIODIVERSITY = "Hvilken kommune samarbejder med MAN Energy Solutions?"
 
@@ -22,7 +25,8 @@ def assistant(real_retriever):
                                      "Hvordan har de tiltrukket virksomheder?", "Arbejder de også med skoler?",
                                      "Hvor mange penge blev der afsat til det?", "Hvad siger han om en horisontal tilgang?",
                                      "Do they also work with universities?", "How many people sit on its board?",
-                                     "What happened there at Christmas 2021?", "What does it cost to join?"])
+                                     "What happened there at Christmas 2021?", "What does it cost to join?",
+                                     "Hvor tit kommer de på besøg?", "How many volunteers are there?"])
 def test_follow_ups_are_recognised(message):
     assert is_follow_up(message)
 
@@ -147,3 +151,57 @@ def test_bad_history_and_k_are_value_errors(assistant):
         assistant.ask("Hvem?", history="not a list")
     with pytest.raises(ValueError):
         assistant.ask("Hvem?", k=0)
+
+
+@pytest.mark.unit
+def test_a_message_that_leaves_the_topic_and_a_job_the_case_holds():
+    assert changes_topic("Totally unrelated: is anyone doing something for widowers?")
+    assert changes_topic("Noget helt andet: hvem hjælper ensomme mænd?") and changes_topic("Another question: …")
+    assert not changes_topic("Hvem står for det?") and not changes_topic("Is there anything else on biogas?")
+    case = Case(id="c", title="T", municipality="Solrød", theme=None, sections=(Section(None, ("x",)),),
+                contact=None, contacts=(Contact("Henrik Bøgelund", "projektleder", "hebo@solrod.dk"),
+                                        Contact("Lise Thorup", "klima- og miljøchef", "lith@solrod.dk")))
+    assert holds_job(case, "Who is the climate and environment chief?") and holds_job(case, "Hvem er projektlederen?")
+    assert not holds_job(case, "Who is the mayor?") and not holds_job(case, "Hvad koster det?")
+    assert not holds_job(None, "Hvem er projektlederen?")
+
+
+# ---- conversations on the tuning corpus eval-tuning/ (dialogue rules chosen there, README "Conversation") ----
+@pytest.fixture(scope="module")
+def tuning(tuning_index, e5_embedder):
+    return Assistant(Retriever.load(tuning_index, embedder=e5_embedder, rebuild=False))
+
+
+def _last(assistant, turns):
+    history = []
+    for turn in turns:
+        reply = assistant.ask(turn, history=history)
+        history.append(turn)
+    contact = first_contact(reply.case, turns[-1]) if reply.case else None
+    return (reply.case.municipality if reply.case else None), (contact.email if contact else None)
+
+
+@pytest.mark.integration
+def test_a_follow_up_without_a_pronoun_stays_on_the_case(tuning):
+    # a job only the case in focus has a contact for (alone, the question finds no case)
+    assert _last(tuning, ["Which municipality turns seaweed from the beach into biogas?",
+                          "Who is the climate and environment chief?"]) == ("Solrød", "lisn@solrod.dk")
+    # an elliptical question whose best case alone is another one close by (Fredensborg's volunteers)
+    assert _last(tuning, ["Who helps pensioners use tablets at the library?", "How many volunteers are there?",
+                          "Who can I contact?"]) == ("Rødovre", "giar@rk.dk")
+
+
+@pytest.mark.integration
+def test_a_message_that_says_it_changes_topic_leaves_the_case(tuning):
+    # "deres" would make it a follow-up; "Noget helt andet" says it is not
+    assert _last(tuning, ["Hvilken kommune har hjulpet en landsby med en fælles varmepumpe?", "Hvordan er det betalt?",
+                          "Noget helt andet: hvem hjælper mænd, der har mistet deres kone?"]) \
+        == ("Hvidovre", "pelu@hvidovre.dk")
+
+
+@pytest.mark.integration
+def test_a_broad_question_narrowed_down_finds_the_case(tuning):
+    assert _last(tuning, ["Are any councils doing something about what children eat?",
+                          "I mean less meat in kindergarten lunches.", "Who can I write to about that?"]) \
+        == ("Nordfyns", "tibr@nordfynskommune.dk")
+

@@ -249,14 +249,7 @@ def test_single_and_not_found_answers_name_one_case_or_none(bundled):
     assert "Norddjurs" in {c.municipality for c in listed.cases}
 
 
-# ---- the real model: the tuning corpus eval-tuning/ (built once for this module) -------------------------
-@pytest.fixture(scope="module")
-def tuning_index(tmp_path_factory, e5_embedder) -> Path:
-    index = tmp_path_factory.mktemp("tuning") / "index"
-    Retriever.build(TUNING / "corpus", index, embedder=e5_embedder)
-    return index
-
-
+# ---- the real model: the tuning corpus eval-tuning/ (tuning_index: built once per session, conftest.py) ----
 @pytest.fixture(scope="module")
 def tuning(tuning_index, e5_embedder) -> Assistant:
     return Assistant(Retriever.load(tuning_index, embedder=e5_embedder, rebuild=False))
