@@ -310,3 +310,20 @@ def test_a_question_asking_which_municipality_puts_theme_intros_down(fake_retrie
     assert all(plain[p] - penalised[p] == pytest.approx(0.2, abs=1e-5) for p in plain)  # (scores are rounded to 1e-6)
     other = "Hvad handler partnerskaber for handling om?"  # asks no municipality: untouched
     assert intro_scores(fake_retriever.with_config(intro_penalty=0.0), other) == intro_scores(fake_retriever, other)
+
+
+@pytest.mark.unit
+def test_a_job_and_unit_named_raise_the_cases_whose_contact_holds_them(fake_retriever):
+    """role_boost: "Who is the development consultant?" raises the cases with an udviklingskonsulent (Norddjurs,
+    Herning) by 0.1 and no other; a question naming no job (or only the job, no unit) changes nothing."""
+    def scores(retriever, question):
+        return {h.passage.id: (h.case.municipality, h.score) for h in retriever.search(question, k=100)}
+
+    asks = "Who is the development consultant for the Global Goals?"
+    plain, boosted = scores(fake_retriever.with_config(role_boost=0.0), asks), scores(fake_retriever, asks)
+    assert plain.keys() == boosted.keys()
+    raised = {m for p, (m, s) in boosted.items() if s - plain[p][1] == pytest.approx(0.1, abs=1e-5)}
+    assert raised == {"Norddjurs", "Herning"}
+    assert all(boosted[p][1] == pytest.approx(plain[p][1], abs=1e-5) for p in plain if plain[p][0] not in raised)
+    for other in ("Hvad handler partnerskaber for handling om?", "Who is the consultant?"):
+        assert scores(fake_retriever.with_config(role_boost=0.0), other) == scores(fake_retriever, other)
