@@ -26,7 +26,7 @@ from .municipalities import (
     normalize_municipality,
 )
 from .records import Case, Hit
-from .roles import unit_fit
+from .roles import unit_fits
 from .store import IndexData, build_index, load_index
 
 log = logging.getLogger(__name__)
@@ -277,7 +277,7 @@ class Retriever:
             if cfg.intro_penalty and asks_municipality(question):
                 boosts = boosts - cfg.intro_penalty * self._intro[pool]
             if cfg.role_boost:  # a job and its unit named: "Who is the head of climate and utilities?"
-                fits = np.array([unit_fit(case, question) > 0 for case in self.cases.values()], dtype=float)
+                fits = np.array(unit_fits(self.cases.values(), question), dtype=float) > 0
                 boosts = boosts + cfg.role_boost * fits[self._case_rows[pool]]
             fused = evidence_fusion(dense, sparse, weight, evidence) + boosts
             latent_weight = cfg.latent_weight_en if english else 0.0

@@ -96,12 +96,13 @@ def first_contact(case: Case | None, question: str = "") -> Contact | None:
     return ordered[0] if ordered else None
 
 
-def unit_fit(case: Case, question: str) -> int:
-    """How many of the unit words a question names next to a job (the department or field: "the head of
-    climate and utilities", "klimakoordinatoren") one contact of ``case`` holding that job matches; 0 when
-    the question names no job or no contact holds it."""
+def unit_fits(cases, question: str) -> list[int]:
+    """For each case, how many of the unit words a question names next to a job (the department or field:
+    "the head of climate and utilities", "klimakoordinatoren") its best contact holding that job matches;
+    all 0 when the question names no job."""
+    cases = list(cases)
     asked_jobs = _asked_jobs(question)
-    if asked_jobs is None or not case.contacts:
-        return 0
-    return max((unit for job, unit in (_fit(c, asked_jobs) for c in case.contacts) if job), default=0)
-
+    if asked_jobs is None:
+        return [0] * len(cases)
+    return [max((unit for job, unit in (_fit(c, asked_jobs) for c in case.contacts) if job), default=0)
+            for case in cases]
