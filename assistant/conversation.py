@@ -111,19 +111,28 @@ def is_contact_question(text: str) -> bool:
 
 
 # A pronoun pointing back at what was talked about. Danish: a subject pronoun right after the verb of
-# a question ("Hvordan har de ...", "Arbejder de ...": "det" is left out, it is mostly "it is"), an
-# object pronoun closing it ("... med dem?"), or a possessive ("deres"). English: they/them/their,
-# its, he/she and his/her anywhere, "there" (not "is there"); "it" after an auxiliary or closing it.
+# a question ("Hvordan har de ...", "Arbejder de ...": "det" is left out, it is mostly "it is"), or an
+# object pronoun closing it ("... med dem?", "... about it?"): these always count.
 _QUESTION_WORD = r"(?:hvordan|hvad|hvor(?:dan|når|for)?|hvornår|hvorfor|hvem|how|what|when|where|why|who)"
 _ANAPHOR = re.compile(
     rf"^\W*(?:{_QUESTION_WORD}(?:\s+(?:mange|meget|tit|ofte|længe|langt|much|many|long|often))?\s+)?\w+\s+(?:de|den|han|hun)\b"
     r"(?!\s+(?:fleste|mange|andre|samme|nye|store|små|største|bedste|første|sidste|to|tre|fire|fem)\b)"
     r"|\b(?:om|med|til|for|af|på|ved|bag|fra|about|with|for|of|from|behind)\s+(?:det|den|dem|it|them)\W*$"
-    r"|\b(?:deres|dens|they|them|their|theirs|its|he|she|his|him|her)\b"
+    r"|\b(?:is|are|was|were)\s+there\W*$",  # "How many volunteers are there?"
+    re.IGNORECASE)
+# Pronouns that may point back or inside the question itself: they/them/he/she, possessives (deres, its,
+# her …), "there" (not "is there"), "it" after an auxiliary. In a question with a topic of its own they
+# mostly point inside it ("Where do job ambassadors help kids land their first job?", "How did the council
+# back the villagers when they built …"), so they count only in a short message (at most
+# PRONOUN_TOPIC_WORDS words of its own) or near its start ("Do they also work with universities?", "What
+# is their budget?", "How many people sit on its board?").
+_PRONOUN = re.compile(
+    r"\b(?:they|them|he|she|him|deres|dens|dets|hans|hendes|their|theirs|its|his|her)\b"
     r"|(?<!\bis )(?<!\bare )(?<!\bwas )(?<!\bwere )\bthere\b(?!\s+(?:is|are|was|were)\b)"
-    r"|\b(?:is|are|was|were)\s+there\W*$"  # "How many volunteers are there?"
     r"|\b(?:does|did|is|was|has|had|can|could|will|would)\s+it\b",
     re.IGNORECASE)
+PRONOUN_TOPIC_WORDS = 3
+PRONOUN_LEAD = 4  # words before the pronoun
 
 
 # a message that says it leaves the case talked about ("Totally unrelated: …", "Noget helt andet: …")
@@ -154,7 +163,11 @@ def is_follow_up(text: str) -> bool:
 
 def refers_back(text: str) -> bool:
     """A pronoun in ``text`` points back at something said before ("Hvordan har de ...?")."""
-    return bool(_ANAPHOR.search(text))
+    if _ANAPHOR.search(text):
+        return True
+    pronoun = _PRONOUN.search(text)
+    return pronoun is not None and (len(topic_words(text)) <= PRONOUN_TOPIC_WORDS
+                                    or len(text[:pronoun.start()].split()) < PRONOUN_LEAD)
 
 
 class Assistant:
@@ -168,6 +181,7 @@ class Assistant:
     # a follow-up with no pronoun keeps the case in focus when that case's best passage scores within this
     # of the best passage for the message alone (README, "Conversation"; chosen on the tuning dialogues)
     FOCUS_MARGIN = 0.1
+    JOB_TOPIC_WORDS = 4  # ... or when it asks, in at most this many words of its own, for a job the focus's contacts hold
 
     def __init__(self, retriever: Retriever, k: int = 5, min_dense: dict[str, float] | None = None) -> None:
         self.retriever = retriever
@@ -262,7 +276,7 @@ class Assistant:
     def _stays_on(self, focus: Case, message: str) -> bool:
         """Whether a message with no pronoun is still about ``focus``: it asks for a job one of the focus's
         contacts holds, or the focus's best passage scores within FOCUS_MARGIN of the best for it."""
-        if holds_job(focus, message):
+        if holds_job(focus, message) and len(topic_words(message)) <= self.JOB_TOPIC_WORDS:
             return True
         hits = self._search(message)
         own = [h.score for h in hits if h.case.id == focus.id]
