@@ -198,3 +198,17 @@ def test_a_paragraph_opening_with_a_partner_already_named_does_not_split_the_cas
     cases = parse_file(page, page.name)
     assert [(c.kind, c.municipality) for c in cases] == [("intro", None), ("case", "Holbæk"), ("case", "Odsherred")]
     assert "betaler en tredjedel" in cases[1].text
+
+
+def test_a_run_of_related_links_in_a_text_copy_is_not_a_case(tmp_path):
+    page = tmp_path / "tema-kopi.txt"
+    page.write_text(
+        "Kilde: https://eksempel.dk/tema/genbrug\n\nGenbrug i hverdagen\n\n"
+        "Ringkøbing-Skjern Kommune har åbnet en byttecentral ved genbrugspladsen, hvor borgerne kan hente og "
+        "aflevere møbler og legetøj gratis.\n\n"
+        "Kontakt: affaldskonsulent Mette Holm, meho@rksk.dk\n\n"
+        "Relateret indhold\n\nSådan arbejder Viborg med affald\nBørn og unge i Svendborg\n\n"
+        "Klimaplaner i kommunerne\n\nDel siden\nfacebook\n", encoding="utf-8")
+    cases = parse_file(page, page.name)
+    assert [(c.kind, c.municipality) for c in cases if c.kind == "case"] == [("case", "Ringkøbing-Skjern")]
+    assert not any("Viborg" in c.text or "Klimaplaner" in c.text for c in cases)

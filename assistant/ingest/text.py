@@ -20,6 +20,18 @@ from .common import _MORE, Block, focus_label, is_furniture, source_line
 _BULLET = re.compile(r"^\s*(?:[•▪◦·*–-]|\d{1,2}[.)])\s+")
 
 
+# the heading of a run of links in a text copy ("Relateret indhold", "Læs også", "Se også"): the short
+# titles under it are other pages, not content ("Læs mere" is left out: it can open a case's contact part)
+_LINKS_HEADING = re.compile(r"^(?:relateret(?: indhold)?|relaterede \w+|læs også|se også|mere om emnet|"
+                            r"related(?: content| articles| pages| links)?|see also)\W*$", re.IGNORECASE)
+
+
+def _is_link_title(line: str) -> bool:
+    """A line that reads like a link's title: short, no sentence end, no e-mail address."""
+    line = line.strip()
+    return len(line) <= 90 and not re.search(r"[.!?]$", line) and "@" not in line
+
+
 def _body_blocks(raw: str) -> list[Block]:
     focus = next((focus_label(line) for line in raw.splitlines() if is_furniture(line) and focus_label(line)), None)
     lines = [line for line in raw.splitlines() if line.strip() and not is_furniture(line)]
@@ -55,8 +67,16 @@ def text_blocks(text: str) -> tuple[list[str], list[Block], str | None, str | No
     indented = any(b.startswith((" ", "\t")) for b in raw_blocks)
     has_contents_line = any(b.strip().lower() == "indhold" for b in raw_blocks)
     in_body = not indented and not has_contents_line
+    links = False  # inside a "Relateret indhold" run of link titles
     for raw in raw_blocks:
         clean = re.sub(r"\s+", " ", raw).strip()
+        first = raw.strip().splitlines()[0].strip()
+        if in_body and _LINKS_HEADING.match(first):
+            links = True  # the box's heading; its titles may follow in the same block or the next ones
+            continue
+        if links and all(_is_link_title(line) for line in raw.splitlines() if line.strip()):
+            continue
+        links = False
         if url is None and source_line(clean):
             url = source_line(clean)
             continue
