@@ -11,6 +11,8 @@ import html
 import re
 from urllib.parse import quote
 
+from .ingest.contacts import display_phone
+
 _SAFE_URL = re.compile(r"https?://[^\s\"'<>\\`]+", re.IGNORECASE)
 # an address that may become a mailto: link (the build already drops invalid ones; this guards a stale or
 # hand-edited index): local part, then a domain of dot-separated labels ending in a 2+ letter top level
@@ -41,8 +43,6 @@ def linkable_email(email: str | None) -> bool:
 def contacts_html(contacts, phone_label: str = "tlf.", none_text: str = "") -> str:
     """``contacts`` (records.Contact) as escaped HTML, "; " between people: name, role, department, the e-mail
     (a mailto: link only when :func:`linkable_email`) and the phone. ``none_text`` when there are none."""
-    from .ingest.contacts import display_phone
-
     if not contacts:
         return escape(none_text)
     people = []

@@ -276,9 +276,9 @@ class Retriever:
                                                              for row in pool], dtype=float)
             if cfg.intro_penalty and asks_municipality(question):
                 boosts = boosts - cfg.intro_penalty * self._intro[pool]
-            if cfg.role_boost:  # a job and its unit named: "Who is the head of climate and utilities?"
-                fits = np.array(unit_fits(self.cases.values(), question), dtype=float) > 0
-                boosts = boosts + cfg.role_boost * fits[self._case_rows[pool]]
+            fits = unit_fits(self.cases.values(), question) if cfg.role_boost else None
+            if fits is not None:  # a job and its unit named: "Who is the head of climate and utilities?"
+                boosts = boosts + cfg.role_boost * (np.array(fits) > 0)[self._case_rows[pool]]
             fused = evidence_fusion(dense, sparse, weight, evidence) + boosts
             latent_weight = cfg.latent_weight_en if english else 0.0
             if latent_weight and self.data.latent_ids is not None and self.embedder.latent_features \

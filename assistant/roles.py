@@ -96,13 +96,12 @@ def first_contact(case: Case | None, question: str = "") -> Contact | None:
     return ordered[0] if ordered else None
 
 
-def unit_fits(cases, question: str) -> list[int]:
+def unit_fits(cases, question: str) -> list[int] | None:
     """For each case, how many of the unit words a question names next to a job (the department or field:
     "the head of climate and utilities", "klimakoordinatoren") its best contact holding that job matches;
-    all 0 when the question names no job."""
-    cases = list(cases)
+    None when the question names no job."""
     asked_jobs = _asked_jobs(question)
     if asked_jobs is None:
-        return [0] * len(cases)
+        return None
     return [max((unit for job, unit in (_fit(c, asked_jobs) for c in case.contacts) if job), default=0)
             for case in cases]

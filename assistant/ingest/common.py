@@ -77,6 +77,12 @@ _MORE = re.compile(r"^(vil du vide mere|læs mere|mere information|kontakt|konta
 
 
 
+# the heading of a box or run of links to other pages ("Relateret indhold", "Læs også", "Se også", "Related
+# content"); the HTML reader also counts "Læs mere"/"Read more", which in a text copy can open a case's contact part
+LINKS_HEADING = (r"relateret(?: indhold)?|relaterede \w+|læs også|se også|mere om emnet|"
+                 r"related(?: content| articles| pages| links)?|see also")
+
+
 # Page furniture: lines that are navigation, labels, share icons, placeholders or notices, never content.
 _FURNITURE_LINES = {
     "gå til hovedindhold", "gå til indhold", "spring til indhold", "spring til hovedindhold", "skip to content",

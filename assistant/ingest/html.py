@@ -20,7 +20,7 @@ from selectolax.lexbor import LexborNode as Node
 
 from ..records import Case
 from .cases import parse_theme_blocks
-from .common import Block, drop_furniture, focus_label
+from .common import LINKS_HEADING, Block, drop_furniture, focus_label
 
 _DROP_TAGS = ("script", "style", "noscript", "template", "svg", "iframe", "form", "button", "select", "figcaption",
               "img", "picture", "video", "audio", "canvas", "object")
@@ -29,9 +29,7 @@ _FURNITURE = re.compile(r"cookie|consent|gdpr|skip|breadcrumb|brødkrumme|share|
                         r"newsletter|nyhedsbrev|related|relateret|banner|sidebar|tags?\b|byline|print|footer|"
                         r"site-?info|colophon|masthead|topbar|language|sprog", re.IGNORECASE)
 # the heading of a box of links ("Relateret indhold", "Læs også", "Se også", "Related content")
-_BOX_HEADING = re.compile(r"^(?:relateret(?: indhold)?|relaterede \w+|læs (?:også|mere)|se også|mere om emnet|"
-                          r"related(?: content| articles| pages| links)?|see also|read more|more on this)\W*$",
-                          re.IGNORECASE)
+_BOX_HEADING = re.compile(rf"^(?:{LINKS_HEADING}|læs mere|read more|more on this)\W*$", re.IGNORECASE)
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 _TEXT_BLOCKS = {"p", "li", "dt", "dd", "td", "th", "blockquote", "pre", "address", "caption"}
 _CONTAINERS = {"div", "section", "article", "main", "body", "ul", "ol", "dl", "table", "tbody", "thead", "tr",

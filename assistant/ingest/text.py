@@ -15,15 +15,13 @@ from collections import Counter
 
 from ..records import Case
 from .cases import parse_theme_blocks
-from .common import _MORE, Block, focus_label, is_furniture, source_line
+from .common import _MORE, LINKS_HEADING, Block, focus_label, is_furniture, source_line
 
 _BULLET = re.compile(r"^\s*(?:[•▪◦·*–-]|\d{1,2}[.)])\s+")
 
 
-# the heading of a run of links in a text copy ("Relateret indhold", "Læs også", "Se også"): the short
-# titles under it are other pages, not content ("Læs mere" is left out: it can open a case's contact part)
-_LINKS_HEADING = re.compile(r"^(?:relateret(?: indhold)?|relaterede \w+|læs også|se også|mere om emnet|"
-                            r"related(?: content| articles| pages| links)?|see also)\W*$", re.IGNORECASE)
+# the heading of a run of links in a text copy: the short titles under it are other pages, not content
+_LINKS_HEADING = re.compile(rf"^(?:{LINKS_HEADING})\W*$", re.IGNORECASE)
 
 
 def _is_link_title(line: str) -> bool:
