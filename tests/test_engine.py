@@ -130,6 +130,19 @@ def test_a_failed_build_is_a_clear_error_and_the_search_goes_on(tmp_path, monkey
 
 
 @pytest.mark.unit
+def test_an_unwritable_cache_is_a_clear_error(tmp_path, monkeypatch):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    monkeypatch.setenv("ASSISTANT_ENGINE_DIR", str(blocker / "engine"))
+    try:
+        engine._compiler()
+    except engine.EngineBuildError:
+        pytest.skip("no C compiler here")
+    with pytest.raises(engine.EngineBuildError, match="ASSISTANT_ENGINE_DIR"):
+        engine.build()
+
+
+@pytest.mark.unit
 def test_switched_off_by_the_environment(monkeypatch):
     monkeypatch.setenv("ASSISTANT_ONE_PASS", "0")
     assert engine.library() is None

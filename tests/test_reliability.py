@@ -18,6 +18,7 @@ from conftest import CORPUS, FakeEmbedder
 from conftest import run_cli as run
 
 from assistant import Assistant, Retriever
+from assistant.municipalities import AREAS
 from assistant.store import IndexLoadError, build_index, load_index
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -266,12 +267,24 @@ def test_numpy_k_is_a_whole_number(fake_assistant):
 @pytest.mark.parametrize("question", [
     "Hvad gør Sermersooq for klimaet?",                     # Greenland: known, no case here
     "What is Tórshavn doing about waste?",                  # the Faroe Islands
+    "Which Greenlandic municipality has built a wind farm?",  # an area with no case, no municipality named
+    "Hvilken kommune på Færøerne har elbusser?",
+    "Is any council in Southern Denmark planting new forest?",  # the bundled corpus has no case there
     "Hvilken kommune arbejder med mål 14 om livet i havet?",  # a goal no case names
     "Which municipality has a case on SDG 16?",
 ])
 def test_a_place_or_goal_without_a_case_is_not_found(fake_assistant, question):
     assistant = Assistant(fake_assistant.retriever, min_dense={"da": 0.0, "en": 0.0})  # only the rule decides
     assert assistant.ask(question).found is False
+
+
+@pytest.mark.unit
+def test_an_area_with_a_case_is_answered(fake_assistant):
+    assistant = Assistant(fake_assistant.retriever, min_dense={"da": 0.0, "en": 0.0})
+    municipality = next(m for m in fake_assistant.retriever.municipalities)
+    area = next(name for name, members in AREAS.items() if municipality in members)
+    reply = assistant.ask(f"Hvilken kommune i {area} arbejder med partnerskaber?")
+    assert reply.found and reply.hits
 
 
 @pytest.mark.unit
