@@ -366,6 +366,9 @@ class Retriever:
     def latent_scores(self, text: str, rows: np.ndarray) -> np.ndarray:
         """Latent-term overlap (dot product of sparse codes) of the question with passages ``rows``."""
         query = self._latents.get(text)
+        if query is None:  # the same recipe as the index's codes: one pass where the model offers it
+            self._encode_with_latent(text)
+            query = self._latents.get(text)
         if query is None:
             query = self._latent_vector(*self.embedder.latent([text], top_k=QUERY_LATENT_TOP_K)[0])
             self._latents.put(text, query)

@@ -106,6 +106,10 @@ def test_a_finite_latent_gap_keeps_the_second_pass_lazy(one_pass_index):
     before = embedder.pair_calls, embedder.latent_calls
     retriever.with_config(latent_gap=0.0).search("Which municipality keeps bees on a roof?", k=2)
     assert (embedder.pair_calls, embedder.latent_calls) == before  # no tie below 0: no latent terms at all
+    # a near-tie that does want them: the one-pass call (the index's recipe), not the bare-text pass
+    wide = retriever.with_config(latent_gap=10.0)
+    wide.search("Which municipality keeps honey bees on a roof?", k=2)
+    assert embedder.pair_calls == before[0] + 1 and embedder.latent_calls == before[1] + 1  # the fake's one pass
 
 
 @pytest.mark.unit
