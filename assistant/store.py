@@ -27,7 +27,7 @@ import logging
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -38,6 +38,16 @@ from .chunking import chunk_cases, sentence_texts, text_key
 from .corpus import CorpusError, corpus_hash, load_corpus
 from .dense import DenseIndex
 from .embedding import Embedder
+from .encoding import (  # noqa: F401 - LATENT_TOP_K and Progress are re-exported for callers of the store
+    LATENT_TOP_K,
+    Progress,
+    cached_latent,
+    cached_vectors,
+    embed_all,
+    embed_with_latent_all,
+    finite,
+    latent_all,
+)
 from .manifest import (  # noqa: F401 - the versions and errors are re-exported for callers of the store
     FORMAT_VERSION,
     INDEX_NAMES,
@@ -62,10 +72,6 @@ from .sparse import SparseIndex
 
 log = logging.getLogger(__name__)
 
-EMBED_BATCH = 64
-LATENT_TOP_K = 64  # latent terms kept per passage (64 / 128 / 256 compared on the tuning half)
-
-Progress = Callable[[int, int], None]
 
 
 @dataclass
@@ -97,144 +103,6 @@ def case_from_json(row: dict) -> Case:
                 sections=sections, contact=None, documents=documents, source=row.get("source", ""),
                 kind=row.get("kind", "case"), contacts=contacts, goals=tuple(row.get("goals", ())),
                 focus=row.get("focus"), file=row.get("file", ""))
-
-
-def _reusable(folder: Path, names: tuple[str, ...], warnings: list[str]) -> dict | None:
-    """The manifest of an existing index whose files ``names`` are intact (checksums), else None; a
-    damaged one is reported in ``warnings``, so its vectors are embedded again, never reused."""
-    try:
-        manifest = read_manifest(folder)
-        if manifest is None or manifest.get("format_version") != FORMAT_VERSION:
-            return None  # no index, or one of an older format (no checksums to trust its vectors by)
-        check_files(folder, manifest, list(names))
-        return manifest
-    except IndexLoadError as exc:
-        message = f"not reusing the stored vectors: {exc}"
-        if message not in warnings:
-            warnings.append(message)
-            log.warning("%s", message)
-        return None
-
-
-def _finite(array: np.ndarray) -> bool:
-    return bool(np.isfinite(array).all())
-
-
-def _cached_vectors(folder: Path, fingerprint: str, warnings: list[str]) -> dict[str, np.ndarray]:
-    """Text key -> vector from an existing, intact index built by the same model (the embedding cache)."""
-    manifest = _reusable(folder, ("passages.jsonl", "embeddings.npy", "sentences.json", "sentences.npy"), warnings)
-    if not manifest or manifest["embedder"].get("fingerprint") != fingerprint:
-        return {}
-    try:
-        rows = [json.loads(line) for line in (folder / "passages.jsonl").read_text("utf-8").splitlines()]
-        keys = [r["key"] for r in rows]
-        vectors = np.load(folder / "embeddings.npy", mmap_mode="r", allow_pickle=False)
-        sentences = json.loads((folder / "sentences.json").read_text("utf-8"))
-        sentence_vectors = np.load(folder / "sentences.npy", mmap_mode="r", allow_pickle=False)
-        if len(vectors) != len(keys) or len(sentence_vectors) != len(sentences["keys"]):
-            return {}
-        cache = {key: vectors[i] for i, key in enumerate(keys)}
-        cache.update({key: sentence_vectors[i] for i, key in enumerate(sentences["keys"])})
-        return cache
-    except (OSError, ValueError, KeyError, TypeError, json.JSONDecodeError):
-        return {}
-
-
-def _cached_latent(folder: Path, fingerprint: str | None, warnings: list[str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Text key -> (ids, weights) from an existing, intact index with the same latent-term head."""
-    if fingerprint is None:
-        return {}
-    manifest = _reusable(folder, ("passages.jsonl",) + LATENT_FILES, warnings)
-    latent = (manifest or {}).get("latent") or {}
-    if latent.get("fingerprint") != fingerprint or latent.get("top_k") != LATENT_TOP_K:
-        return {}
-    try:
-        keys = [json.loads(line)["key"] for line in (folder / "passages.jsonl").read_text("utf-8").splitlines()]
-        ids = np.load(folder / LATENT_FILES[0], mmap_mode="r", allow_pickle=False)
-        weights = np.load(folder / LATENT_FILES[1], mmap_mode="r", allow_pickle=False)
-        if not len(ids) == len(weights) == len(keys):
-            return {}
-        return {key: (ids[i], weights[i]) for i, key in enumerate(keys)}
-    except (OSError, ValueError, KeyError, TypeError, json.JSONDecodeError):
-        return {}
-
-
-def _encode_missing(texts: list[str], cache: dict, store: Callable[[int, object], None],
-                    encode: Callable[[list[int]], None], progress: Progress | None, done_before: int,
-                    total: int) -> int:
-    """Fill row i from ``cache`` by the text's key (``store(i, cached)``), ``encode(rows)`` the rest in
-    batches, reporting progress; returns how many texts were encoded."""
-    todo = []
-    for i, text in enumerate(texts):
-        cached = cache.get(text_key(text))
-        if cached is None:
-            todo.append(i)
-        else:
-            store(i, cached)
-    done = done_before + len(texts) - len(todo)
-    if progress:
-        progress(done, total)
-    for start in range(0, len(todo), EMBED_BATCH):
-        rows = todo[start:start + EMBED_BATCH]
-        encode(rows)
-        done += len(rows)
-        if progress:
-            progress(done, total)
-    return len(todo)
-
-
-def _latent_all(texts: list[str], embedder: Embedder, cache: dict, progress: Progress | None,
-                done_before: int, total: int) -> tuple[np.ndarray, np.ndarray, int]:
-    """Latent-term codes (ids, weights) of the texts, cached ones reused; also how many were encoded."""
-    ids = np.zeros((len(texts), LATENT_TOP_K), dtype=np.int32)
-    weights = np.zeros((len(texts), LATENT_TOP_K), dtype=np.float32)
-
-    def store(i: int, cached) -> None:
-        ids[i], weights[i] = cached
-
-    def encode(rows: list[int]) -> None:
-        for i, (idx, val) in zip(rows, embedder.latent([texts[i] for i in rows], LATENT_TOP_K), strict=True):
-            ids[i, :len(idx)], weights[i, :len(val)] = idx[:LATENT_TOP_K], val[:LATENT_TOP_K]
-
-    encoded = _encode_missing(texts, cache, store, encode, progress, done_before, total)
-    return ids, weights, encoded
-
-
-def _embed_with_latent_all(texts: list[str], embedder: Embedder, vector_cache: dict, latent_cache: dict, dim: int,
-                           progress: Progress | None, done_before: int, total: int):
-    """Vectors and latent codes of texts from one encoder pass each (`Embedder.embed_with_latent`);
-    a text whose vector and code are both cached is reused. Returns vectors, ids, weights, encoded."""
-    vectors = np.zeros((len(texts), dim), dtype=np.float32)
-    ids = np.zeros((len(texts), LATENT_TOP_K), dtype=np.int32)
-    weights = np.zeros((len(texts), LATENT_TOP_K), dtype=np.float32)
-    cache = {key: (vector_cache[key], latent_cache[key]) for key in vector_cache.keys() & latent_cache.keys()}
-
-    def store(i: int, cached) -> None:
-        vectors[i], (ids[i], weights[i]) = cached[0], cached[1]
-
-    def encode(rows: list[int]) -> None:
-        rows_vectors, codes = embedder.embed_with_latent([texts[i] for i in rows], "passage", LATENT_TOP_K)
-        vectors[rows] = rows_vectors
-        for i, (idx, val) in zip(rows, codes, strict=True):
-            ids[i, :len(idx)], weights[i, :len(val)] = idx[:LATENT_TOP_K], val[:LATENT_TOP_K]
-
-    encoded = _encode_missing(texts, cache, store, encode, progress, done_before, total)
-    return vectors, ids, weights, encoded
-
-
-def _embed_all(texts: list[str], embedder: Embedder, cache: dict[str, np.ndarray], dim: int,
-               progress: Progress | None, done_before: int, total: int) -> tuple[np.ndarray, int]:
-    """Vectors for texts, taking cached ones by text key; returns (vectors, how many were embedded)."""
-    vectors = np.zeros((len(texts), dim), dtype=np.float32)
-
-    def store(i: int, cached) -> None:
-        vectors[i] = cached
-
-    def encode(rows: list[int]) -> None:
-        vectors[rows] = embedder.embed([texts[i] for i in rows], kind="passage")
-
-    embedded = _encode_missing(texts, cache, store, encode, progress, done_before, total)
-    return vectors, embedded
 
 
 @contextlib.contextmanager
@@ -288,7 +156,7 @@ def _build(corpus_dir: Path, index_dir: Path, embedder: Embedder, progress: Prog
     texts = [p.indexed_text(by_id[p.case_id]) for p in passages]
 
     record = embedder_record(embedder)
-    cache = _cached_vectors(index_dir, record["fingerprint"], warnings)
+    cache = cached_vectors(index_dir, record["fingerprint"], warnings)
     sentences = [(row, text) for row, p in enumerate(passages) for text in sentence_texts(p, by_id[p.case_id])]
     sentence_rows = np.array([row for row, _ in sentences], dtype=np.int64)
     latent_fingerprint = embedder.latent_fingerprint if embedder.latent_features else None
@@ -297,25 +165,25 @@ def _build(corpus_dir: Path, index_dir: Path, embedder: Embedder, progress: Prog
     latent_ids = latent_weights = None
     latent_record = None
     if one_pass:
-        vectors, latent_ids, latent_weights, encoded = _embed_with_latent_all(
-            texts, embedder, cache, _cached_latent(index_dir, latent_fingerprint, warnings), record["dim"],
+        vectors, latent_ids, latent_weights, encoded = embed_with_latent_all(
+            texts, embedder, cache, cached_latent(index_dir, latent_fingerprint, warnings), record["dim"],
             progress, 0, total)
         embedded = encoded
     else:
-        vectors, embedded = _embed_all(texts, embedder, cache, record["dim"], progress, 0, total)
-    sentence_vectors, embedded_sentences = _embed_all([t for _, t in sentences], embedder, cache,
+        vectors, embedded = embed_all(texts, embedder, cache, record["dim"], progress, 0, total)
+    sentence_vectors, embedded_sentences = embed_all([t for _, t in sentences], embedder, cache,
                                                       record["dim"], progress, len(texts), total)
     embedded += embedded_sentences
     if latent_fingerprint and not one_pass:
-        latent_ids, latent_weights, encoded = _latent_all(
-            texts, embedder, _cached_latent(index_dir, latent_fingerprint, warnings), progress,
+        latent_ids, latent_weights, encoded = latent_all(
+            texts, embedder, cached_latent(index_dir, latent_fingerprint, warnings), progress,
             len(texts) + len(sentences), total)
     if latent_fingerprint:
         latent_record = {"fingerprint": latent_fingerprint, "features": embedder.latent_features,
                          "top_k": LATENT_TOP_K, "encoded": encoded, "reused": len(texts) - encoded}
     for name, array in (("passage vectors", vectors), ("sentence vectors", sentence_vectors),
                         ("latent-term weights", latent_weights)):
-        if array is not None and not _finite(array):
+        if array is not None and not finite(array):
             raise ValueError(f"the model {embedder.name!r} produced non-finite {name} (NaN or inf); "
                              f"the index was not written")
     dense = DenseIndex.build(np.vstack([vectors, sentence_vectors]))
@@ -505,7 +373,7 @@ def load_index(index_dir: str | Path, verify: str = "auto") -> IndexData:
     # the checksum, so it is done with it (a manifest edited to match changed files is caught too)
     for name, array in (("embeddings.npy", vectors), ("sentences.npy", sentence_vectors),
                         (LATENT_FILES[1], latent_weights)):
-        if array is not None and name in verified and not _finite(array):
+        if array is not None and name in verified and not finite(array):
             raise IndexLoadError(f"index {folder} is damaged: {name} holds non-finite values (NaN); {rebuild}")
     return IndexData(cases, passages, vectors, sentence_vectors, sentence_rows, list(sentences["keys"]),
                      dense, sparse, manifest, latent_ids, latent_weights)
