@@ -63,7 +63,9 @@ class SearchConfig:
                                       # are closer than this without them. Off by default: 0.15 (chosen on
                                       # the tuning pool, where it lost none of 94 English questions and
                                       # skipped the pass for 59) lost 2 of 32 on the unseen corpus, where
-                                      # the latent terms earn most (24 of 32 right with them, 17 without)
+                                      # the latent terms earn most (24 of 32 right with them, 17 without).
+                                      # With the one-pass engine (assistant/engine.py) they come from the
+                                      # question's own encoder pass, so there is no second pass to save
 
 
 class _Cache:
