@@ -118,6 +118,7 @@ def test_a_failed_build_is_a_clear_error_and_the_search_goes_on(tmp_path, monkey
     broken.write_text("this is not C\n", encoding="utf-8")
     monkeypatch.setattr(engine, "SOURCE", broken)
     monkeypatch.setenv("ASSISTANT_ENGINE_DIR", str(tmp_path / "engine"))
+    monkeypatch.delenv("ASSISTANT_ONE_PASS", raising=False)  # (the suite may run with it switched off)
     monkeypatch.setattr(engine, "_failed", None)
     try:
         engine._compiler()
