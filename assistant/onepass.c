@@ -10,6 +10,38 @@
  */
 #include "e5.c"
 
+/* project_sae with the per-token top-k spread over the OpenMP threads (each thread max-pools into its
+ * own buffer; the buffers are then max-merged): the same result, the order of a max being free. */
+static void project_sae_par(e5_model *m, const int8_t *aq, const float *ad,
+                            const int32_t *as, int L, float *pooled) {
+    int H = m->H, N = m->sae_N, k = m->sae_k;
+    if (k > 512) k = 512;
+    float *pre = (float *)malloc((size_t)L * N * sizeof(float));
+    matmul_q4q8(m->sae_W, m->sae_bias, aq, ad, as, pre, L, N, H);
+#pragma omp parallel
+    {
+        float *mine = (float *)calloc((size_t)N, sizeof(float));
+#pragma omp for schedule(static)
+        for (int t = 0; t < L; t++) {
+            const float *row = pre + (size_t)t * N;
+            float hv[512]; int32_t hidx[512]; int hn = 0;
+            for (int j = 0; j < N; j++) {
+                float v = row[j];
+                if (v <= 0.f) continue;
+                if (hn < k) {
+                    hv[hn] = v; hidx[hn] = j; hn++;
+                    if (hn == k) for (int s = k / 2 - 1; s >= 0; s--) heap_sift(hv, hidx, s, k);
+                } else if (v > hv[0]) { hv[0] = v; hidx[0] = j; heap_sift(hv, hidx, 0, k); }
+            }
+            for (int i = 0; i < hn; i++) if (hv[i] > mine[hidx[i]]) mine[hidx[i]] = hv[i];
+        }
+#pragma omp critical
+        for (int j = 0; j < N; j++) if (mine[j] > pooled[j]) pooled[j] = mine[j];
+        free(mine);
+    }
+    free(pre);
+}
+
 /* Dense vector (e5_dim floats, L2-normalised, exactly as e5_embed makes it) and up to top_k latent
  * terms (ids, weights sorted by weight) of a text, from the encoder passes of its "query: " (is_query 1)
  * or "passage: " text. A text longer than one 512-token window runs one pass a window, as e5_embed
@@ -67,7 +99,7 @@ int e5_embed_with_latent(e5_model *m, const char *text, int is_query, int top_k,
             float *ad = (float *)malloc((size_t)own_rows * nbmax * sizeof(float));
             int32_t *as = (int32_t *)malloc((size_t)own_rows * nbmax * sizeof(int32_t));
             quantize_acts(xc, own_rows, H, aq, ad, as);
-            project_sae(m, aq, ad, as, own_rows, pooled);
+            project_sae_par(m, aq, ad, as, own_rows, pooled);
             free(aq); free(ad); free(as);
         }
         free(ids); free(pos); free(ss); free(se); free(hid);
