@@ -129,7 +129,7 @@ def library() -> Path | None:
             return None
         try:
             return build()
-        except EngineBuildError as exc:
+        except Exception as exc:  # noqa: BLE001 - the engine is optional: nothing about it may stop the model
             _failed = str(exc)
             log.warning("%s; English questions take two encoder passes instead of one", exc)
             return None

@@ -148,6 +148,18 @@ def test_an_unwritable_cache_is_a_clear_error(tmp_path, monkeypatch):
 
 
 @pytest.mark.unit
+def test_any_other_failure_falls_back_too(monkeypatch, caplog):
+    def no_home():
+        raise RuntimeError("Could not determine home directory.")
+    monkeypatch.delenv("ASSISTANT_ONE_PASS", raising=False)
+    monkeypatch.setattr(engine, "cache_dir", no_home)
+    monkeypatch.setattr(engine, "_failed", None)
+    with caplog.at_level(logging.WARNING, logger="assistant.engine"):
+        assert engine.library() is None
+    assert "home directory" in caplog.text and "two encoder passes" in caplog.text
+
+
+@pytest.mark.unit
 def test_switched_off_by_the_environment(monkeypatch):
     monkeypatch.setenv("ASSISTANT_ONE_PASS", "0")
     assert engine.library() is None
