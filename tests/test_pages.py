@@ -212,3 +212,29 @@ def test_a_run_of_related_links_in_a_text_copy_is_not_a_case(tmp_path):
     cases = parse_file(page, page.name)
     assert [(c.kind, c.municipality) for c in cases if c.kind == "case"] == [("case", "Ringkøbing-Skjern")]
     assert not any("Viborg" in c.text or "Klimaplaner" in c.text for c in cases)
+
+
+@pytest.mark.parametrize("layout", ["articles", "list"])
+def test_text_after_the_last_case_container_is_not_that_case_or_its_contact(tmp_path, layout):
+    # a case without a contact last, then the page's own call for contributions with the editors'
+    # address: that address is no contact of the case (it was shown as Læsø's or Bornholm's contact)
+    cases_html = [("Grøn færgehavn", "Lolland Kommune lader færgerne lade strøm ved kajen om natten, så de sejler "
+                   "på el om dagen.", '<p>Kontakt: Ida Holm, havnechef, <a href="mailto:idho@lolland.dk">idho@lolland.dk</a></p>'),
+                  ("Æbler fra skolehaven", "Vejen Kommune har plantet frugttræer ved otte skoler, og eleverne "
+                   "presser selv saften i efteråret.", "")]
+    if layout == "articles":
+        body = "".join(f'<article class="case"><h2>{t}</h2><p>{p}</p>{c}</article>' for t, p, c in cases_html)
+        body = f"<section>{body}</section>"
+    else:
+        body = "<ul>" + "".join(f"<li><strong>{t}</strong><ul><li>{p}</li>{c.replace('<p>', '<li>').replace('</p>', '</li>')}</ul></li>"
+                                for t, p, c in cases_html) + "</ul>"
+    page = tmp_path / "katalog.html"
+    page.write_text(
+        f"<html><head><title>Inspiration</title></head><body><main><h1>Inspiration</h1>{body}"
+        '<section class="cta"><h2>Skal jeres projekt med her?</h2><p>Skriv et par linjer om projektet til os på '
+        '<a href="mailto:redaktion@katalog-eksempel.dk">redaktion@katalog-eksempel.dk</a>, så kontakter vi jer.</p></section>'
+        "</main></body></html>", encoding="utf-8")
+    cases = [c for c in parse_file(page, page.name) if c.kind == "case"]
+    assert [c.municipality for c in cases] == ["Lolland", "Vejen"]
+    assert [[x.email for x in c.contacts] for c in cases] == [["idho@lolland.dk"], []]
+    assert not any("redaktion@" in c.text for c in cases)

@@ -113,6 +113,13 @@ def _segment(blocks: list[Block]) -> tuple[list[Block], list[list[Block]]]:
             else:
                 intro.append(block)
             continue
+        if current[-1].box is not None and block.box is None:
+            # out of the page's case containers (a page's closing call for contributions, a note under the
+            # list of cases): not part of the last case
+            closing = False
+            current = [block]
+            cases.append(current)
+            continue
         if closing:
             # a short label right above a contact line ("Stabschef", "Borgmester (formand)") is part of it,
             # and so is the paragraph right under "Vil du vide mere?" (whatever it says)
@@ -255,8 +262,11 @@ def parse_theme_blocks(blocks: list[Block], source: str, theme: str | None, focu
     if sum(len(b.text) for b in intro if not b.is_heading) < MIN_CASE_TEXT:
         intro = []
     parsed = [(seg, *_contacts_and_documents(seg)) for seg in segments]  # contacts read once a segment
+    boxed = any(b.box is not None for b in blocks)
     parsed = [(seg, contacts, documents) for seg, contacts, documents in parsed
-              if contacts or _dominant_municipality(seg) or sum(len(b.text) for b in seg) >= 2 * MIN_CASE_TEXT]
+              if _dominant_municipality(seg, contacts) or (
+                  not (boxed and all(b.box is None for b in seg))  # outside the page's case containers
+                  and (contacts or sum(len(b.text) for b in seg) >= 2 * MIN_CASE_TEXT))]
     page = source if re.match(r"https?://", source) else None
     if not parsed and intro:
         contacts, documents = _contacts_and_documents(intro)

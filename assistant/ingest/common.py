@@ -197,6 +197,7 @@ class Block:
     url: str | None = None
     page: int | None = None  # page number in a PDF
     focus: str | None = None  # a focus-area label ("Kategori: Social bæredygtighed") stood right above it
+    box: int | None = None  # which of the page's case containers (repeated <article>, <li> …) holds it
 
     def __post_init__(self) -> None:
         self.text = clip_long_words(self.text)

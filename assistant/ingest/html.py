@@ -7,7 +7,9 @@ newsletter. The main content is ``<main>`` (or ``<article>``, ``[role=main]``, e
 Headings become heading blocks; paragraphs, list items (each nesting level on its own), table
 cells, definition lists and quotes become paragraph blocks. A list item that opens with a short bold
 text ("<strong>Frugttræer i skolegården</strong> (Middelfart Kommune)") is a heading with its rest as
-a paragraph: lists of cases are laid out that way. The source is the page's canonical URL, else its
+a paragraph: lists of cases are laid out that way. Where the cases sit in containers of one kind
+(repeated ``<article class="case">``, ``<section>``, ``<li>`` with a bold lead), text after the last of
+them (the page's call for contributions, a note under the list) is no part of the last case. The source is the page's canonical URL, else its
 ``og:url``, else the URL `assistant import` fetched it from.
 """
 
@@ -111,7 +113,40 @@ def _link(node: Node) -> str | None:
     return anchor.attributes.get("href") if anchor is not None else None
 
 
-def _blocks(node: Node, out: list[Block]) -> None:
+def _has_heading(node: Node) -> bool:
+    """Whether ``node`` holds a heading: an <h1>–<h6>, an all-bold paragraph, or (a list item) the bold
+    lead that _list_item makes a heading ("<li><strong>Titel</strong><ul>…")."""
+    if node.css_first("h1, h2, h3, h4, h5, h6") is not None:
+        return True
+    if node.tag == "li":
+        bold = node.css_first("strong") or node.css_first("b")
+        lead = re.sub(r"\s+", " ", bold.text()).strip() if bold is not None else ""
+        return bool(lead) and _text(node, skip_lists=True).startswith(lead) and not lead.endswith((".", ":")) \
+            and any(c.tag in ("ul", "ol", "dl", "table") for c in node.iter())
+    return any(_bold_heading(p, _text(p)) for p in node.css("p"))
+
+
+def case_boxes(main: Node) -> set[int]:
+    """The page's case containers: sibling elements of one tag and class, at least two of them holding a
+    heading ("<article class="case">", "<section class="case">", "<li><strong>Titel</strong>…"). The
+    innermost such containers count; what follows the last of them is not part of its case."""
+    boxes: set[int] = set()
+    for node in main.traverse(include_text=False):
+        groups: dict[tuple[str, str], list[Node]] = {}
+        for child in node.iter():
+            if child.tag in ("article", "section", "div", "li", "details", "aside"):
+                groups.setdefault((child.tag, str(child.attributes.get("class") or "")), []).append(child)
+        for members in groups.values():
+            headed = [m for m in members if _has_heading(m)]
+            if len(headed) >= 2:
+                boxes.update(m.mem_id for m in headed)
+    return boxes
+
+
+def _blocks(node: Node, out: list[Block], boxes: set[int] = frozenset(), box: int | None = None) -> None:
+    if node.mem_id in boxes:
+        box = node.mem_id
+    start = len(out)
     for child in node.iter(include_text=True):
         tag = child.tag
         if tag == "-text":
@@ -123,7 +158,7 @@ def _blocks(node: Node, out: list[Block]) -> None:
             if text:
                 out.append(Block(text, heading=True))
         elif tag in ("li", "dd", "dt"):
-            _list_item(child, out)
+            _list_item(child, out, boxes, box if child.mem_id not in boxes else child.mem_id)
         elif tag in _TEXT_BLOCKS:
             text = _text(child)
             if text:
@@ -131,7 +166,10 @@ def _blocks(node: Node, out: list[Block]) -> None:
         elif tag == "br":
             continue
         else:
-            _blocks(child, out)
+            _blocks(child, out, boxes, box)
+    for block in out[start:]:
+        if block.box is None:
+            block.box = box
 
 
 def _bold_heading(node: Node, text: str) -> bool | None:
@@ -142,7 +180,8 @@ def _bold_heading(node: Node, text: str) -> bool | None:
     return None
 
 
-def _list_item(item: Node, out: list[Block]) -> None:
+def _list_item(item: Node, out: list[Block], boxes: set[int] = frozenset(), box: int | None = None) -> None:
+    start = len(out)
     own = _text(item, skip_lists=True)
     bold = item.css_first("strong") or item.css_first("b")
     lead = re.sub(r"\s+", " ", bold.text()).strip() if bold is not None else ""
@@ -155,7 +194,10 @@ def _list_item(item: Node, out: list[Block]) -> None:
     elif own:
         out.append(Block(own, heading=False, url=_link(item)))
     for child in nested:
-        _blocks(child, out)
+        _blocks(child, out, boxes, box)
+    for block in out[start:]:
+        if block.box is None:
+            block.box = box
 
 
 def page_focus(tree: HTMLParser, url: str | None) -> str | None:
@@ -179,7 +221,7 @@ def html_blocks(html: str) -> tuple[list[Block], str | None, str | None, str | N
     main = _clean(tree)
     blocks: list[Block] = []
     if main is not None:
-        _blocks(main, blocks)
+        _blocks(main, blocks, case_boxes(main))
     blocks = drop_furniture(blocks)
     h1 = tree.css_first("h1")
     h1_text = re.sub(r"\s+", " ", h1.text()).strip() if h1 is not None else ""
