@@ -238,3 +238,19 @@ def test_text_after_the_last_case_container_is_not_that_case_or_its_contact(tmp_
     assert [c.municipality for c in cases] == ["Lolland", "Vejen"]
     assert [[x.email for x in c.contacts] for c in cases] == [["idho@lolland.dk"], []]
     assert not any("redaktion@" in c.text for c in cases)
+
+
+def test_the_publishers_own_address_is_no_cases_contact(tmp_path):
+    # a catalogue's text copy ends with its editors' invitation; the last case has no contact of its own
+    page = tmp_path / "katalog-kopi.txt"
+    page.write_text(
+        "Kilde: https://www.katalog-eksempel.dk/inspiration/klima\n\nKlima i kommunerne\n\n"
+        "Solceller på rådhuset\n\nKolding Kommune har lagt solceller på rådhusets tag og bruger strømmen i "
+        "administrationen om dagen.\n\nKontakt: Mads Bro, energikonsulent, mabr@kolding.dk\n\n"
+        "Cykelveje til skolerne\n\nRanders Kommune har bygget fire nye cykelstier til skolerne, så flere børn "
+        "cykler selv hver dag.\n\n"
+        "Vil du være med?\n\nHar din kommune en indsats, der burde stå her, så skriv til Lise Friis på "
+        "lifr@katalog-eksempel.dk\n", encoding="utf-8")
+    cases = [c for c in parse_file(page, page.name) if c.kind == "case"]
+    assert [c.municipality for c in cases] == ["Kolding", "Randers"]
+    assert [[x.email for x in c.contacts] for c in cases] == [["mabr@kolding.dk"], []]

@@ -5,7 +5,8 @@ and paragraphs. It holds an optional theme intro and then municipal cases. A cas
 vide mere?"-style contact section (contact lines and mentioned documents); the first ordinary block
 after that starts the next case, so a teaser paragraph placed before a case's first heading belongs to
 that case. A heading whose paragraph names another municipality as "<Name> Kommune" also starts a new
-case.
+case. Text after the last of an HTML page's case containers is no part of the last case, and the
+page publisher's own address (a catalogue's call for contributions) is no case's contact.
 """
 
 from __future__ import annotations
@@ -221,6 +222,20 @@ def case_title(page_title: str) -> str:
     return title or page_title
 
 
+def _publisher(page: str | None) -> str | None:
+    """The domain of the page's publisher ("kl.dk" for https://www.kl.dk/…) when that is no municipality's."""
+    if not page or municipality_of_domain(page):
+        return None
+    host = re.sub(r"^[a-z][a-z0-9+.-]*://", "", page.strip().lower()).split("/", 1)[0].split(":", 1)[0]
+    labels = host.strip(".").split(".")
+    return ".".join(labels[-2:]) if len(labels) >= 2 else None
+
+
+def _on_domain(email: str | None, domain: str | None) -> bool:
+    host = email.rsplit("@", 1)[-1].lower() if email and "@" in email else ""
+    return bool(domain and host) and (host == domain or host.endswith("." + domain))
+
+
 MIN_CASE_TEXT = 60  # characters of paragraph text an intro needs to be kept (a case without a municipality: 120)
 
 
@@ -261,13 +276,17 @@ def parse_theme_blocks(blocks: list[Block], source: str, theme: str | None, focu
     # left-overs that are no case: an intro of labels only, a trailing "Tilmeld dig nyhedsbrevet"
     if sum(len(b.text) for b in intro if not b.is_heading) < MIN_CASE_TEXT:
         intro = []
+    page = source if re.match(r"https?://", source) else None
+    publisher = _publisher(page)
     parsed = [(seg, *_contacts_and_documents(seg)) for seg in segments]  # contacts read once a segment
+    # the publisher's own address ("Har din kommune en god indsat? Så kontakt …@kl.dk" on kl.dk) is no case's contact
+    parsed = [(seg, tuple(c for c in contacts if not _on_domain(c.email, publisher)), documents)
+              for seg, contacts, documents in parsed]
     boxed = any(b.box is not None for b in blocks)
     parsed = [(seg, contacts, documents) for seg, contacts, documents in parsed
               if _dominant_municipality(seg, contacts) or (
                   not (boxed and all(b.box is None for b in seg))  # outside the page's case containers
                   and (contacts or sum(len(b.text) for b in seg) >= 2 * MIN_CASE_TEXT))]
-    page = source if re.match(r"https?://", source) else None
     if not parsed and intro:
         contacts, documents = _contacts_and_documents(intro)
         if municipality_of_domain(page) or any(municipality_of_domain(c.email) for c in contacts):
