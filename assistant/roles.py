@@ -23,7 +23,11 @@ JOB_WORDS_EN = {"mayor": ("borgmester",), "leader": ("leder",), "manager": ("led
                 "advisor": ("konsulent", "rådgiver"), "coordinator": ("koordinator",), "chief": ("chef",),
                 "director": ("direktør",), "ambassador": ("ambassadør",), "chair": ("formand",),
                 "chairman": ("formand",), "chairperson": ("formand",), "officer": ("medarbejder", "konsulent"),
-                "specialist": ("specialist",), "planner": ("planlægger",), "secretary": ("sekretær",)}
+                "specialist": ("specialist",), "planner": ("planlægger",), "secretary": ("sekretær",),
+                "counsellor": ("rådgiver", "vejleder"), "counselor": ("rådgiver", "vejleder"),
+                "caseworker": ("sagsbehandler", "rådgiver"), "guide": ("vejleder",), "teacher": ("lærer",),
+                "principal": ("skoleleder",), "engineer": ("ingeniør",), "architect": ("arkitekt",),
+                "biologist": ("biolog",), "nurse": ("sygeplejerske",)}
 # English words that qualify a job or name a unit, as the Danish word parts they appear as
 QUALIFIERS_EN = {"project": "projekt", "climate": "klima", "environment": "miljø", "environmental": "miljø",
                  "culture": "kultur", "cultural": "kultur", "leisure": "fritid", "children": "børn",
@@ -47,7 +51,7 @@ def _job_stems(tokens: list[str]) -> set[str]:
     return set(stem_words([t for t in tokens if _JOB.search(t)]))
 
 
-def _asked_jobs(question: str) -> tuple[set[str], set[str], set[str], set[str]] | None:
+def _asked_jobs(question: str) -> tuple[set[str], set[str], set[str], dict[str, int]] | None:
     """The jobs a question names (Danish job stems, English job words as Danish parts), its stems and the
     unit words it names in English; None when it names no job."""
     tokens = words(question)
@@ -55,10 +59,15 @@ def _asked_jobs(question: str) -> tuple[set[str], set[str], set[str], set[str]] 
     english_jobs = {part for w in tokens for part in JOB_WORDS_EN.get(w, ())}
     if not (danish_jobs or english_jobs):
         return None
-    return danish_jobs, english_jobs, set(stem_words(tokens)), {QUALIFIERS_EN[w] for w in tokens if w in QUALIFIERS_EN}
+    # a unit word right before the job asked for first ("the family counsellor") says more than one elsewhere
+    # ("for the nature days"); a later job is often a contrast ("the head of …, not the project manager")
+    first = next((i for i, w in enumerate(tokens) if w in JOB_WORDS_EN), None)
+    direct = {QUALIFIERS_EN[tokens[first - 1]]} if first and tokens[first - 1] in QUALIFIERS_EN else set()
+    parts = {QUALIFIERS_EN[w]: 1 + (QUALIFIERS_EN[w] in direct) for w in tokens if w in QUALIFIERS_EN}
+    return danish_jobs, english_jobs, set(stem_words(tokens)), parts
 
 
-def _fit(contact: Contact, asked_jobs: tuple[set[str], set[str], set[str], set[str]]) -> tuple[int, int]:
+def _fit(contact: Contact, asked_jobs: tuple[set[str], set[str], set[str], dict[str, int]]) -> tuple[int, int]:
     """How well ``contact`` holds the job asked for: (job words matched, unit words matched)."""
     danish_jobs, english_jobs, asked, parts = asked_jobs
     role_words = words(contact.role or "")
@@ -70,7 +79,8 @@ def _fit(contact: Contact, asked_jobs: tuple[set[str], set[str], set[str], set[s
         + sum(part in role_joined for part in english_jobs)
     if not job:
         return 0, 0
-    unit = len((asked - danish_jobs) & set(stem_words(unit_words))) + sum(part in unit_joined for part in parts)
+    unit = len((asked - danish_jobs) & set(stem_words(unit_words))) + sum(weight for part, weight in parts.items()
+                                                                          if part in unit_joined)
     return job, unit
 
 

@@ -254,3 +254,28 @@ def test_the_publishers_own_address_is_no_cases_contact(tmp_path):
     cases = [c for c in parse_file(page, page.name) if c.kind == "case"]
     assert [c.municipality for c in cases] == ["Kolding", "Randers"]
     assert [[x.email for x in c.contacts] for c in cases] == [["mabr@kolding.dk"], []]
+
+
+def test_the_unit_word_right_before_the_job_picks_the_contact():
+    # both roles hold a job the English word names ("counsellor" ~ rådgiver / vejleder); the unit word
+    # right before it ("family counsellor") decides, not one elsewhere in the question ("nature days")
+    from assistant.conversation import contacts_for
+    from assistant.records import Contact
+
+    case = Case("c", "t", "Vejen", None, (), None,
+                contacts=(Contact("Eva", "naturvejleder", "e@vejen.dk"), Contact("Tom", "familierådgiver", "t@vejen.dk")))
+    assert contacts_for(case, "Who is the family counsellor for the nature days?")[0].name == "Tom"
+    assert contacts_for(case, "Who is the nature guide for the family days?")[0].name == "Eva"
+    assert [c.name for c in contacts_for(case, "Who can I contact about the nature days?")] == ["Eva", "Tom"]
+
+
+def test_a_jsonl_case_also_gives_the_contacts_its_text_names(tmp_path):
+    page = tmp_path / "eksport.jsonl"
+    page.write_text(json.dumps({
+        "title": "Naturdage for børn", "municipality": "Vejen",
+        "text": "Vejen Kommune tager hver uge børn med i skoven. Kontakt: Eva Lund, naturvejleder, evlu@vejen.dk. "
+                "Spørgsmål om, hvem der kan komme med, kan rettes til familierådgiver Tom Hald, toha@vejen.dk",
+        "contact": {"name": "Eva Lund", "role": "naturvejleder", "email": "evlu@vejen.dk"}}, ensure_ascii=False) + "\n",
+        encoding="utf-8")
+    (case,) = parse_file(page, page.name)
+    assert [(c.name, c.email) for c in case.contacts] == [("Eva Lund", "evlu@vejen.dk"), ("Tom Hald", "toha@vejen.dk")]

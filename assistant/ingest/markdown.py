@@ -10,7 +10,7 @@ import yaml
 from ..goals import goals_in
 from ..municipalities import ALL_MUNICIPALITIES, normalize_municipality
 from ..records import Case, Contact, Document
-from .cases import _is_document_line, _sections
+from .cases import _contacts_and_documents, _is_document_line, _sections
 from .common import MAX_FIELD, MAX_FRONT_MATTER, Block, CorpusError, clip_long_words, slugify, warn
 from .contacts import valid_email, valid_phone
 
@@ -125,6 +125,9 @@ def _case_from_fields(case_id, title, municipality, contact, cited, blocks, sour
     municipality_name = _text_field(municipality, "municipality", source, numbers=False)
     entries = contact if isinstance(contact, list) else [contact]
     contacts = tuple(c for c in (_contact_field(entry, source) for entry in entries) if c is not None)
+    # and every further contact the text gives ("Spørgsmål om … kan rettes til familierådgiver <navn>, <mail>")
+    contacts += tuple(c for c in _contacts_and_documents(blocks)[0]
+                      if not any((c.email and c.email == k.email) or (c.name and c.name == k.name) for k in contacts))
     municipality = normalize_municipality(municipality_name) if municipality_name else None
     if municipality and municipality not in ALL_MUNICIPALITIES:
         warn(f"{source}: {municipality!r} is not one of the 98 Danish or 5 Greenlandic municipalities (kept as written)")
