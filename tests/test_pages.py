@@ -279,3 +279,19 @@ def test_a_jsonl_case_also_gives_the_contacts_its_text_names(tmp_path):
         encoding="utf-8")
     (case,) = parse_file(page, page.name)
     assert [(c.name, c.email) for c in case.contacts] == [("Eva Lund", "evlu@vejen.dk"), ("Tom Hald", "toha@vejen.dk")]
+
+
+def test_a_case_split_over_a_head_and_a_body_container_stays_whole(tmp_path):
+    # repeated heading containers with the text in a sibling: only what follows the last container is cut off
+    parts = [("Lys i skolegården", "Esbjerg Kommune har skiftet lamperne i 14 skolegårde til LED på sensor.", "lyes@esbjerg.dk"),
+             ("Bytte i stedet for at købe", "Randers Kommune har åbnet en byttebod for børnetøj på biblioteket.", "byra@randers.dk")]
+    body = "".join(f'<div class="case-head"><h2>{t}</h2></div><div class="case-body"><p>{p}</p>'
+                   f'<p>Kontakt: Eva Holm, projektleder, {m}</p></div>' for t, p, m in parts)
+    page = tmp_path / "cases.html"
+    page.write_text(f"<html><body><main><h1>Eksempler</h1>{body}<p>Tak til alle, der har bidraget med en case til "
+                    "siden i år, og god fornøjelse med læsningen af eksemplerne herover.</p></main></body></html>",
+                    encoding="utf-8")
+    cases = [c for c in parse_file(page, page.name) if c.kind == "case"]
+    assert [(c.municipality, c.title, [x.email for x in c.contacts]) for c in cases] == [
+        ("Esbjerg", "Lys i skolegården", ["lyes@esbjerg.dk"]), ("Randers", "Bytte i stedet for at købe", ["byra@randers.dk"])]
+    assert "LED på sensor" in cases[0].text

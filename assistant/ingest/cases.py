@@ -101,6 +101,7 @@ def _segment(blocks: list[Block]) -> tuple[list[Block], list[list[Block]]]:
     cases: list[list[Block]] = []
     current: list[Block] | None = None
     closing = False  # inside a case's contact/"read more" section
+    last_boxed = max((i for i, b in enumerate(blocks) if b.box is not None), default=len(blocks))
     for i, block in enumerate(blocks):
         nxt = blocks[i + 1] if i + 1 < len(blocks) else None
         if current is None:
@@ -114,7 +115,7 @@ def _segment(blocks: list[Block]) -> tuple[list[Block], list[list[Block]]]:
             else:
                 intro.append(block)
             continue
-        if current[-1].box is not None and block.box is None:
+        if i > last_boxed and current[-1].box is not None and block.box is None:
             # out of the page's case containers (a page's closing call for contributions, a note under the
             # list of cases): not part of the last case
             closing = False
@@ -282,10 +283,11 @@ def parse_theme_blocks(blocks: list[Block], source: str, theme: str | None, focu
     # the publisher's own address ("Har din kommune en god indsat? Så kontakt …@kl.dk" on kl.dk) is no case's contact
     parsed = [(seg, tuple(c for c in contacts if not _on_domain(c.email, publisher)), documents)
               for seg, contacts, documents in parsed]
-    boxed = any(b.box is not None for b in blocks)
+    last_boxed = max((i for i, b in enumerate(blocks) if b.box is not None), default=len(blocks))
+    trailing = {id(b) for b in blocks[last_boxed + 1:]}  # what follows the page's last case container
     parsed = [(seg, contacts, documents) for seg, contacts, documents in parsed
               if _dominant_municipality(seg, contacts) or (
-                  not (boxed and all(b.box is None for b in seg))  # outside the page's case containers
+                  not all(id(b) in trailing for b in seg)
                   and (contacts or sum(len(b.text) for b in seg) >= 2 * MIN_CASE_TEXT))]
     if not parsed and intro:
         contacts, documents = _contacts_and_documents(intro)

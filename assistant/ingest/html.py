@@ -128,18 +128,18 @@ def _has_heading(node: Node) -> bool:
 
 def case_boxes(main: Node) -> set[int]:
     """The page's case containers: sibling elements of one tag and class, at least two of them holding a
-    heading ("<article class="case">", "<section class="case">", "<li><strong>Titel</strong>…"). The
-    innermost such containers count; what follows the last of them is not part of its case."""
+    heading ("<article class="case">", "<section class="case">", "<li><strong>Titel</strong>…"), and
+    repeated siblings beside them (a "case-body" after each "case-head"). The innermost such containers
+    count; what follows the last of them is not part of its case."""
     boxes: set[int] = set()
     for node in main.traverse(include_text=False):
         groups: dict[tuple[str, str], list[Node]] = {}
         for child in node.iter():
             if child.tag in ("article", "section", "div", "li", "details", "aside"):
                 groups.setdefault((child.tag, str(child.attributes.get("class") or "")), []).append(child)
-        for members in groups.values():
-            headed = [m for m in members if _has_heading(m)]
-            if len(headed) >= 2:
-                boxes.update(m.mem_id for m in headed)
+        if any(sum(map(_has_heading, members)) >= 2 for members in groups.values()):
+            # the headed containers, and repeated companions beside them ("case-head" + "case-body")
+            boxes.update(m.mem_id for members in groups.values() if len(members) >= 2 for m in members)
     return boxes
 
 
