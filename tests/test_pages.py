@@ -295,3 +295,19 @@ def test_a_case_split_over_a_head_and_a_body_container_stays_whole(tmp_path):
     assert [(c.municipality, c.title, [x.email for x in c.contacts]) for c in cases] == [
         ("Esbjerg", "Lys i skolegården", ["lyes@esbjerg.dk"]), ("Randers", "Bytte i stedet for at købe", ["byra@randers.dk"])]
     assert "LED på sensor" in cases[0].text
+
+
+def test_an_email_newsletters_table_cells_hold_one_case_each(tmp_path):
+    stories = [("Varme fra havet", "Avannaata Kommunia prøver en varmepumpe i havnen i Ilulissat.", "arne@avannaata.gl"),
+               ("Ny legeplads af gamle master", "Gladsaxe Kommune har bygget en legeplads af udtjente lysmaster.", "lima@gladsaxe.dk"),
+               ("Grøn fritid", "Egedal Kommune låner cykeltrailere ud til foreningerne.", "ceho@egedal.dk")]
+    cells = "".join(f'<tr><td class="story"><h2>{t}</h2><p>{p}</p><p>Kontakt: Ane Berg, konsulent, {m}</p></td></tr>'
+                    for t, p, m in stories)
+    page = tmp_path / "nyhedsbrev.html"
+    page.write_text("<html><body><table><tr><td>Vis nyhedsbrevet i din browser</td></tr>"
+                    f"<tr><td><table>{cells}</table></td></tr></table></body></html>", encoding="utf-8")
+    cases = [c for c in parse_file(page, page.name) if c.kind == "case"]
+    assert [(c.municipality, c.title, [x.email for x in c.contacts]) for c in cases] == [
+        ("Avannaata", "Varme fra havet", ["arne@avannaata.gl"]),
+        ("Gladsaxe", "Ny legeplads af gamle master", ["lima@gladsaxe.dk"]),
+        ("Egedal", "Grøn fritid", ["ceho@egedal.dk"])]

@@ -34,8 +34,10 @@ _FURNITURE = re.compile(r"cookie|consent|gdpr|skip|breadcrumb|brødkrumme|share|
 _BOX_HEADING = re.compile(rf"^(?:{LINKS_HEADING}|læs mere|read more|more on this)\W*$", re.IGNORECASE)
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 _TEXT_BLOCKS = {"p", "li", "dt", "dd", "td", "th", "blockquote", "pre", "address", "caption"}
-_CONTAINERS = {"div", "section", "article", "main", "body", "ul", "ol", "dl", "table", "tbody", "thead", "tr",
+_CONTAINERS = {"div", "section", "article", "main", "body", "ul", "ol", "dl", "table", "tbody", "thead", "tr", "td", "th",
+               "blockquote",
                "figure", "details", "summary", "span", "header", "footer", "aside", "nav", "center", "font"}
+_BLOCK_INSIDE = "h1, h2, h3, h4, h5, h6, p, div, ul, ol, dl, table, section, article"
 _SITE_SUFFIX = re.compile(r"\s+[|–—-]\s+[^|–—-]{2,60}$")
 
 
@@ -159,6 +161,8 @@ def _blocks(node: Node, out: list[Block], boxes: set[int] = frozenset(), box: in
                 out.append(Block(text, heading=True))
         elif tag in ("li", "dd", "dt"):
             _list_item(child, out, boxes, box if child.mem_id not in boxes else child.mem_id)
+        elif tag in ("td", "th", "blockquote") and child.css_first(_BLOCK_INSIDE) is not None:
+            _blocks(child, out, boxes, box)  # a layout cell (an e-mail newsletter's story) holds blocks of its own
         elif tag in _TEXT_BLOCKS:
             text = _text(child)
             if text:
