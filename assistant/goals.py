@@ -1,6 +1,6 @@
 """The Verdensmål (UN Sustainable Development Goals, 1-17) a text names.
 
-Forms: "Mål 4", "mål 7, 12 og 13", "verdensmål 7 og 13", "FN's verdensmål nr. 17", "Verdensmål 17",
+Forms: "Mål 4", "mål 7, 12 og 13", "SDG: 9 · 11 · 17", "Verdensmål 6 + 7", "verdensmål #9, #11 og #12", "verdensmål 7 og 13", "FN's verdensmål nr. 17", "Verdensmål 17",
 "SDG 12", "Goal 13", and the goals' official Danish and English names when written as names
 ("Livet på land", "Kvalitetsuddannelse", "Climate Action"). A count is not a goal: "FN's 17
 verdensmål" names no goal.
@@ -34,8 +34,8 @@ _GOAL_WORD = r"(?:(?:FN'?s\s+|UN\s+)?(?:verdens)?mål(?:ene)?|(?:global\s+)?goal
 # a label naming the goals ("Verdensmål: 9 og 17", "**SDG:** 4"); not a bare "Mål:" (an objective: "Mål: 3 nye stier")
 _GOAL_LABEL = r"(?:(?:FN'?s\s+|UN\s+)?verdensmål(?:ene)?|SDGs?|(?:global\s+)?goals?)\**\s*:\s*\**"
 _NUMBERED = re.compile(
-    rf"\b(?:{_GOAL_LABEL}|{_GOAL_WORD})\s*(?:nr\.?|nummer|no\.?|#)?\s*({_NUMBER}(?:\s*(?:,|og|and|&|samt|/)\s*(?:{_GOAL_WORD}\s*)?"
-    rf"(?:nr\.?\s*)?{_NUMBER})*)", re.IGNORECASE)
+    rf"\b(?:{_GOAL_LABEL}|{_GOAL_WORD})\s*(?:nr\.?|nummer|no\.?|#)?\s*({_NUMBER}(?:\s*(?:,|og|and|&|samt|/|·|\||\+)\s*"
+    rf"(?:{_GOAL_WORD}\s*)?(?:nr\.?\s*|#)?{_NUMBER})*)", re.IGNORECASE)
 _NAMED = re.compile("|".join(rf"(?P<g{n}_{i}>\b{re.escape(name)}\b)" for n, names in NAMES.items()
                               for i, name in enumerate(names)))
 

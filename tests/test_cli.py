@@ -136,7 +136,7 @@ def test_build_with_empty_corpus(tmp_path, fake_model):
     shutil.copy(CORPUS / "questions.jsonl", tmp_path / "corpus")
     result = run("build", "--corpus", str(tmp_path / "corpus"), "--index", str(tmp_path / "index"))
     assert_clean_failure(result, f"corpus folder {tmp_path / 'corpus'} has no case files (.txt, .html, .htm, .md, "
-                                 ".markdown, .jsonl, .pdf)")
+                                 ".markdown, .jsonl, .csv, .pdf)")
     assert not (tmp_path / "index").exists()
 
 

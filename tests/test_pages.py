@@ -311,3 +311,48 @@ def test_an_email_newsletters_table_cells_hold_one_case_each(tmp_path):
         ("Avannaata", "Varme fra havet", ["arne@avannaata.gl"]),
         ("Gladsaxe", "Ny legeplads af gamle master", ["lima@gladsaxe.dk"]),
         ("Egedal", "Grøn fritid", ["ceho@egedal.dk"])]
+
+
+def test_markdown_without_front_matter_is_read_like_a_theme_page(tmp_path):
+    page = tmp_path / "referat-temamoede.md"
+    page.write_text(
+        "# Temamøde om affald i boligområder\n\nNetværket samlede seks kommuner til en dag om sortering, og her er to af de "
+        "oplæg, der blev holdt.\n\n"
+        "### Sortering i kælderen\n\n**Kommune:** Kolding  \n**SDG:** 11 · 12\n\n"
+        "Boligforeningerne har fået nye skure med ti fraktioner, og restaffaldet er faldet med en femtedel.\n\n"
+        "Kontakt: Sara Dam, affaldsplanlægger, Kolding Kommune – sadm@kolding.dk – tlf. 79 79 12 34\n\n"
+        "### Genbrug af møbler\n\n**Kommune:** Lolland\n\nEn genbrugsbutik henter møbler hos borgerne og "
+        "sælger dem videre til studerende.\n\nKontakt: Per Lund, [projektleder](https://lolland.dk), pelu@lolland.dk\n\n"
+        "## Næste møde\n\nSkriv til netvaerk@affaldsnetvaerk-eksempel.dk for at komme med.\n", encoding="utf-8")
+    cases = [c for c in parse_file(page, page.name) if c.kind == "intro" or c.municipality]
+    assert [(c.kind, c.municipality) for c in cases] == [("intro", None), ("case", "Kolding"), ("case", "Lolland")]
+    assert [[x.email for x in c.contacts] for c in cases[1:]] == [["sadm@kolding.dk"], ["pelu@lolland.dk"]]
+    assert cases[1].title == "Sortering i kælderen" and cases[1].goals == (11, 12)
+    assert "**" not in cases[1].text and "https://" not in cases[2].text
+
+
+def test_a_csv_export_gives_a_case_a_row_with_its_columns_found_by_name(tmp_path, caplog):
+    page = tmp_path / "udtraek.csv"
+    page.write_text(
+        "projekt_id;kommune;overskrift;beskrivelse;verdensmaal;kategori;kontaktperson;stilling;e-mail;telefon;link\n"
+        "p1;Kolding;Vandposter i byen;Kolding Kommune har sat 20 vandposter op, så færre køber vand på flaske.;6|12;"
+        "Klima og miljø;Ida Holm;projektleder;idho@kolding.dk;75 50 10 20;https://kolding.dk/vand\n"
+        'p2;Randers;"Fælles værksted, åbent for alle";Randers Kommune har åbnet et værksted, hvor borgerne '
+        "reparerer cykler og møbler sammen.;11;Social bæredygtighed;;;;;\n"
+        "p3;Vejen;;mangler titel;;;;;;;\n", encoding="utf-8")
+    with caplog.at_level("WARNING"):
+        cases = parse_file(page, page.name)
+    assert [(c.municipality, c.title, c.goals) for c in cases] == [
+        ("Kolding", "Vandposter i byen", (6, 12)), ("Randers", "Fælles værksted, åbent for alle", (11,))]
+    first = cases[0].contacts[0]
+    assert (first.name, first.role, first.email, first.phone) == ("Ida Holm", "projektleder", "idho@kolding.dk", "+4575501020")
+    assert cases[1].contacts == () and cases[0].focus and cases[0].source.endswith("(https://kolding.dk/vand)")
+    assert "row 4" in caplog.text
+
+
+def test_a_csv_without_title_and_text_columns_is_a_clear_error(tmp_path):
+    from assistant.corpus import CorpusError
+    page = tmp_path / "tal.csv"
+    page.write_text("aar,antal\n2023,4\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match="title and a text column"):
+        parse_file(page, page.name)

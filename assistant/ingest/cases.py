@@ -19,7 +19,7 @@ from ..goals import goals_in
 from ..municipalities import find_municipalities, find_municipality_spans, municipality_of_domain
 from ..records import Case, Contact, Document, Section
 from .common import _DOC, _EMAIL, _MORE, Block, focus_label, slugify
-from .contacts import _is_contact_line, named_person, parse_contact, parse_contacts
+from .contacts import _ROLE_NOUN, _is_contact_line, named_person, parse_contact, parse_contacts
 
 
 def _is_document_line(block: Block) -> bool:
@@ -95,6 +95,14 @@ def _opens_another_case(block: Block, current: list[Block]) -> bool:
     return here is not None and lead != here and lead not in named
 
 
+def _is_label(text: str) -> bool:
+    """A role or a name as a label above a contact line ("Stabschef", "Borgmester (formand)", "Nanna Elkjær");
+    not a section heading ("Næste møde", "Vil du være med?") above the page's own address."""
+    tokens = re.findall(r"[\wæøåÆØÅ]+", text)
+    return not text.rstrip().endswith("?") and (any(_ROLE_NOUN.search(w) for w in tokens)
+                                                 or sum(w[:1].isupper() for w in tokens) >= 2)
+
+
 def _segment(blocks: list[Block]) -> tuple[list[Block], list[list[Block]]]:
     """Split body blocks into (intro blocks, case block lists)."""
     intro: list[Block] = []
@@ -125,7 +133,8 @@ def _segment(blocks: list[Block]) -> tuple[list[Block], list[list[Block]]]:
         if closing:
             # a short label right above a contact line ("Stabschef", "Borgmester (formand)") is part of it,
             # and so is the paragraph right under "Vil du vide mere?" (whatever it says)
-            label = len(block.text.split()) <= 4 and nxt is not None and _is_contact_line(nxt.text)
+            label = len(block.text.split()) <= 4 and nxt is not None and _is_contact_line(nxt.text) \
+                and _is_label(block.text)
             under_heading = not block.is_heading and _is_more_heading(current[-1])
             if _is_contact_line(block.text) or _is_document_line(block) or _is_more_heading(block) or label \
                     or under_heading:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 log = logging.getLogger("assistant.corpus")
 
-SUPPORTED_SUFFIXES = (".txt", ".html", ".htm", ".md", ".markdown", ".jsonl", ".pdf")
+SUPPORTED_SUFFIXES = (".txt", ".html", ".htm", ".md", ".markdown", ".jsonl", ".csv", ".pdf")
 
 
 @dataclass(frozen=True)

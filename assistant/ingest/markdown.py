@@ -10,7 +10,7 @@ import yaml
 from ..goals import goals_in
 from ..municipalities import ALL_MUNICIPALITIES, normalize_municipality
 from ..records import Case, Contact, Document
-from .cases import _contacts_and_documents, _is_document_line, _sections
+from .cases import _contacts_and_documents, _is_document_line, _sections, parse_theme_blocks
 from .common import MAX_FIELD, MAX_FRONT_MATTER, Block, CorpusError, clip_long_words, slugify, warn
 from .contacts import valid_email, valid_phone
 
@@ -70,10 +70,16 @@ def markdown_blocks(body: str) -> tuple[str | None, list[Block]]:
     return title, blocks
 
 
-def parse_markdown(text: str, source: str) -> Case:
-    """One case from Markdown with YAML front matter (title, municipality, contact, source)."""
+def parse_markdown(text: str, source: str) -> list[Case]:
+    """One case from Markdown with YAML front matter (title, municipality, contact, source); without
+    front matter the file is read like a theme page (its cases under headings, their municipalities
+    and contacts from the text)."""
     meta, body = _front_matter(text, source)
     heading_title, blocks = markdown_blocks(body)
+    if not meta and blocks:
+        blocks = [Block(_INLINE.sub(lambda m: next(g for g in m.groups() if g is not None), b.text), heading=b.heading)
+                  for b in blocks]
+        return parse_theme_blocks(blocks, source, heading_title)
     title = meta.get("title")
     if title is None and heading_title:
         title = heading_title
@@ -81,8 +87,12 @@ def parse_markdown(text: str, source: str) -> Case:
         blocks.insert(0, Block(heading_title, heading=True))
     if title is None or (isinstance(title, str) and not title.strip()):
         raise CorpusError(f"{source}: a Markdown case needs a 'title' (front matter or '# heading')")
-    return _case_from_fields(meta.get("id"), title, meta.get("municipality"), meta.get("contacts", meta.get("contact")),
-                             meta.get("source"), blocks, source, meta.get("theme"))
+    return [_case_from_fields(meta.get("id"), title, meta.get("municipality"), meta.get("contacts", meta.get("contact")),
+                              meta.get("source"), blocks, source, meta.get("theme"))]
+
+
+# Markdown's inline marks as their text: **bold**, __bold__, *em*, `code`, [link](url)
+_INLINE = re.compile(r"\*\*(.+?)\*\*|__(.+?)__|(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])|`([^`]+)`|\[([^\]]+)\]\([^)]*\)")
 
 
 def _text_field(value: object, field: str, source: str, required: bool = False, numbers: bool = True) -> str | None:

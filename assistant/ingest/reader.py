@@ -12,13 +12,16 @@ from .common import MAX_CORPUS, MAX_FILE, MAX_TEXT, SUPPORTED_SUFFIXES, CorpusEr
 from .html import parse_theme_html
 from .markdown import parse_jsonl, parse_markdown
 from .pdf import parse_pdf
+from .table import parse_table
 from .text import parse_theme_text
 
 
 def _is_question_set(path: Path) -> bool:
-    """Evaluation files kept beside the cases: questions*.jsonl, dialogues*.jsonl, list-questions.jsonl and
-    the like (a name holding "questions" or "dialogues"; not case files)."""
-    return path.suffix.lower() == ".jsonl" and any(w in path.name.lower() for w in ("questions", "dialogues"))
+    """Files kept beside the cases that are none: evaluation files (questions*.jsonl, dialogues*.jsonl,
+    list-questions.jsonl: a name holding "questions" or "dialogues") and a folder's README or CHANGELOG."""
+    stem = path.stem.lower()
+    return (path.suffix.lower() == ".jsonl" and any(w in path.name.lower() for w in ("questions", "dialogues"))) \
+        or stem in ("readme", "changelog", "license", "licence")
 
 
 def corpus_files(folder: str | Path) -> list[Path]:
@@ -65,9 +68,11 @@ def parse_file(path: Path, source: str) -> list[Case]:
         if suffix in {".html", ".htm"}:
             return parse_theme_html(text, source)
         if suffix in {".md", ".markdown"}:
-            return [parse_markdown(text, source)]
+            return parse_markdown(text, source)
         if suffix == ".jsonl":
             return parse_jsonl(text, source)
+        if suffix == ".csv":
+            return parse_table(text, source)
         return parse_theme_text(text, source)
     except RecursionError:
         raise CorpusError(f"{source}: nested too deeply to read") from None
