@@ -4,7 +4,9 @@ Relevance is judged per question from its expected ``municipality`` (the theme i
 "theme"; nothing for kind "none", which only counts in the not-found metrics):
 
 - case level: a returned case is relevant when its municipality is the expected one; the ranking
-  is the order in which cases first appear in the hits;
+  is the order in which cases first appear in the hits. Where that municipality has several cases,
+  only the one(s) holding the ``evidence`` text are relevant, else the one(s) whose contacts include the
+  expected e-mail, else all of them;
 - passage level: passages of a relevant case containing the ``evidence`` text (whitespace and case
   ignored); when the evidence is missing or not found, all passages of the relevant case(s).
 
@@ -240,7 +242,13 @@ def relevant_cases(question: Question, cases: Iterable[Case]) -> list[str]:
         return []
     if question.kind == "theme":
         return [c.id for c in cases if c.kind == "intro"]
-    return [c.id for c in cases if c.municipality and c.municipality == question.municipality]
+    same = [c for c in cases if c.municipality and c.municipality == question.municipality]
+    if len(same) > 1:  # a municipality with several cases: the one holding the evidence, else the expected contact
+        needle = _norm(question.evidence) if question.evidence else ""
+        narrowed = [c for c in same if needle and needle in _norm(c.text)] or \
+            [c for c in same if question.email and any(_email(x.email) == _email(question.email) for x in c.contacts)]
+        same = narrowed or same
+    return [c.id for c in same]
 
 
 def relevant_passages(question: Question, case_ids: Iterable[str], passages_by_case: dict[str, list]) -> \

@@ -326,3 +326,18 @@ def test_eval_with_corpus_only_scores_a_temporary_index_and_leaves_index_alone(t
     result = json.loads(capsys.readouterr().out)
     assert result["source"]["index"] == "(temporary)" and result["source"]["cases"] == 1
     assert not (tmp_path / "index").exists()
+
+
+@pytest.mark.unit
+def test_of_a_municipalitys_several_cases_the_one_with_the_evidence_or_the_contact_is_relevant():
+    from assistant.records import Section
+    two = [Case("v1", "Sol på taget", "Vejle", None, (Section(None, ("Vejle lægger solceller på skolerne.",)),), None,
+                contacts=(Contact("Ea", "rolle", "ea@vejle.dk"),)),
+           Case("v2", "Regnvand", "Vejle", None, (Section(None, ("Vejle samler regnvand i parken.",)),), None,
+                contacts=(Contact("Bo", "rolle", "bo@vejle.dk"),))]
+    by_evidence = Question("e", "da", "case", "Hvem samler regnvand?", "Vejle", None, "samler  regnvand")
+    by_email = Question("m", "en", "contact", "Who runs the solar roofs?", "Vejle", "EA@vejle.dk", None)
+    neither = Question("n", "da", "case", "Hvad gør Vejle?", "Vejle", None, None)
+    assert relevant_cases(by_evidence, two) == ["v2"]
+    assert relevant_cases(by_email, two) == ["v1"]
+    assert relevant_cases(neither, two) == ["v1", "v2"]
