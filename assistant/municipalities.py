@@ -70,10 +70,11 @@ def _pattern() -> re.Pattern[str]:
     names = sorted(list(ALL_MUNICIPALITIES) + list(ALIASES), key=len, reverse=True)
     alternatives = "|".join(re.escape(n) for n in names)
     # the name as a whole word, optionally genitive ("Hernings", "Aarhus'", "Norddjurs’"), with "Kommune(s)"
-    # after it or Greenland's "Kommune(qarfik)" before it, or the first part of a library service's name
+    # after it or Greenland's "Kommune(qarfik)" or a label ("Kommune: Greve", "**Kommune:** Greve") before it,
+    # or the first part of a library service's name
     # ("Ballerupbibliotekerne")
     return re.compile(
-        rf"(?<![\w-])(?:(?P<prefix>[Kk]ommune(?:qarfik)?)\s+)?({alternatives})(?:s|['’]s?)?"
+        rf"(?<![\w-])(?P<prefix>[Kk]ommune(?:qarfik)?\s+|(?:[Kk]ommune|[Mm]unicipality)\**\s*:\**\s*)?({alternatives})(?:s|['’]s?)?"
         rf"(?:bibliotek(?:et|erne)?)?(?P<kommune>\s+[Kk]ommunes?)?(?![\w-])",
         re.IGNORECASE,
     )

@@ -356,3 +356,18 @@ def test_a_csv_without_title_and_text_columns_is_a_clear_error(tmp_path):
     page.write_text("aar,antal\n2023,4\n", encoding="utf-8")
     with pytest.raises(CorpusError, match="title and a text column"):
         parse_file(page, page.name)
+
+
+def test_a_kommune_label_names_the_case_even_after_an_intro_naming_others(tmp_path):
+    # the intro names every municipality; each case says whose it is only in a "Kommune:" line
+    page = tmp_path / "temadag.md"
+    page.write_text(
+        "# Temadag om grøn transport\n\nGreve, Vejen og Kolding fortalte om deres erfaringer med delebiler "
+        "og cykler på en temadag i netværket.\n\n"
+        "### Delebiler i boligområdet\n\n**Kommune:** Greve\n\nTo elbiler deles af 80 husstande, og tre familier "
+        "har solgt deres egen bil.\n\n"
+        "### Cykler til pendlerne\n\n**Kommune:** Vejen\n\nPendlerne kan låne en elcykel i en måned.\n\n"
+        "Kontakt: Jonas Berg, trafikplanlægger, jobe@vejen.dk\n", encoding="utf-8")
+    cases = [c for c in parse_file(page, page.name) if c.kind == "case"]
+    assert [(c.municipality, c.title, [x.email for x in c.contacts]) for c in cases] == [
+        ("Greve", "Delebiler i boligområdet", []), ("Vejen", "Cykler til pendlerne", ["jobe@vejen.dk"])]
