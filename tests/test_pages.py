@@ -371,3 +371,25 @@ def test_a_kommune_label_names_the_case_even_after_an_intro_naming_others(tmp_pa
     cases = [c for c in parse_file(page, page.name) if c.kind == "case"]
     assert [(c.municipality, c.title, [x.email for x in c.contacts]) for c in cases] == [
         ("Greve", "Delebiler i boligområdet", []), ("Vejen", "Cykler til pendlerne", ["jobe@vejen.dk"])]
+
+
+def test_a_text_copy_with_separator_lines_and_the_contact_above_each_case(tmp_path):
+    page = tmp_path / "netvaerk-kopi.txt"
+    page.write_text(
+        "URL: https://www.groent-netvaerk-eksempel.dk/cases/byer\nGemt: 03.05.2024 kl. 09.15\n\n"
+        "Grønne byer\n\nTo kommuner viser, hvordan byens rum kan blive grønnere med små midler og mange hænder.\n\n"
+        "==============================\n\n"
+        "Kontaktperson: Mette Skov\nByplanlægger, Teknik og Miljø\nmesk@kolding.dk\n\n"
+        "TRÆER I GÅGADEN\nKolding Kommune | Region Syddanmark\n\n"
+        "Kommunen har plantet 40 træer i kummer i gågaden, og butikkerne vander dem om sommeren.\n\n"
+        "==============================\n\n"
+        "Kontaktperson: Ole Friis\nProjektleder\nolfr@randers.dk\n\n"
+        "TAGHAVER PÅ SKOLERNE\nRanders Kommune | Region Midtjylland\n\n"
+        "Tre skoler dyrker grøntsager på taget, og køkkenerne bruger høsten i skolemaden.\n\n"
+        "==============================\n\n"
+        "Tilmeld nyhedsbrevet\n\nSkriv til sekretariat@groent-netvaerk-eksempel.dk\n", encoding="utf-8")
+    cases = [c for c in parse_file(page, page.name) if c.kind == "case" and c.municipality]
+    assert [(c.municipality, c.title, [x.email for x in c.contacts]) for c in cases] == [
+        ("Kolding", "TRÆER I GÅGADEN", ["mesk@kolding.dk"]), ("Randers", "TAGHAVER PÅ SKOLERNE", ["olfr@randers.dk"])]
+    assert all(c.source == "https://www.groent-netvaerk-eksempel.dk/cases/byer" for c in cases)
+    assert "kummer i gågaden" in cases[0].text and "Gemt" not in cases[0].text

@@ -114,7 +114,7 @@ def _segment(blocks: list[Block]) -> tuple[list[Block], list[list[Block]]]:
         nxt = blocks[i + 1] if i + 1 < len(blocks) else None
         if current is None:
             # still in the intro: a case starts where a paragraph names a municipality
-            starts = (not block.is_heading and find_municipalities(block.text)) or (
+            starts = (block.rule and _is_contact_line(block.text)) or (not block.is_heading and find_municipalities(block.text)) or (
                 block.is_heading and nxt is not None and not nxt.is_heading and find_municipalities(nxt.text)
             )
             if starts:
@@ -123,12 +123,16 @@ def _segment(blocks: list[Block]) -> tuple[list[Block], list[list[Block]]]:
             else:
                 intro.append(block)
             continue
-        if i > last_boxed and current[-1].box is not None and block.box is None:
-            # out of the page's case containers (a page's closing call for contributions, a note under the
-            # list of cases): not part of the last case
+        if block.rule or (i > last_boxed and current[-1].box is not None and block.box is None):
+            # a separator line drawn above it, or out of the page's case containers (a page's closing call
+            # for contributions, a note under the list of cases): not part of the case before
             closing = False
             current = [block]
             cases.append(current)
+            continue
+        if current[0].rule and all(_is_contact_line(b.text) or _is_more_heading(b) for b in current) \
+                and (_is_contact_line(block.text) or _is_more_heading(block)):
+            current.append(block)  # a case whose contact block comes first, right under the separator line
             continue
         if closing:
             # a short label right above a contact line ("Stabschef", "Borgmester (formand)") is part of it,
@@ -186,7 +190,8 @@ def _title(blocks: list[Block]) -> str:
     for block in headings:
         if focus_label(block.text) is None or block is headings[-1]:
             return block.text
-    return blocks[0].text[:80]
+    text = next((b for b in blocks if not _is_contact_line(b.text) and not _is_more_heading(b)), blocks[0]).text
+    return text[:80]
 
 
 def _contacts_and_documents(blocks: list[Block]) -> tuple[tuple[Contact, ...], tuple[Document, ...]]:

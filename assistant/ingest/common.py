@@ -100,6 +100,7 @@ _FURNITURE = re.compile(
     r"|log\s+ind\b.{0,120}|du\s+skal\s+være\s+logget\s+ind.{0,120}"          # login walls
     r"|kategori(?:er)?\s*:.{0,80}|tags?\s*:.{0,120}|emner?\s*:.{0,120}"
     r"|(?:sidst\s+|senest\s+)?(?:opdateret|publiceret|udgivet|redigeret)\s*:?\s*\d.{0,40}"
+    r"|(?:hentet|gemt|downloadet|udskrevet|saved|retrieved|fetched|accessed|printed)(?:\s+\w+)?\s*:?\s*\d.{0,60}"
     r"|(?:del|share)(?:\s+(?:på|on|via))?\s+(?:facebook|linkedin|twitter|x|e-?mail)"
     r"|side\s+\d+\s+af\s+\d+|page\s+\d+\s+of\s+\d+"                        # page footers
     r"|.{1,100}?(?:\.{4,}|…{2,})\s*\d{1,4}"                                     # contents: "Titel ...... 4"
@@ -198,6 +199,7 @@ class Block:
     page: int | None = None  # page number in a PDF
     focus: str | None = None  # a focus-area label ("Kategori: Social bæredygtighed") stood right above it
     box: int | None = None  # which of the page's case containers (repeated <article>, <li> …) holds it
+    rule: bool = False  # a separator line ("=====", "-----", "* * *") stands right above it: a case starts here
 
     def __post_init__(self) -> None:
         self.text = clip_long_words(self.text)

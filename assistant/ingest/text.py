@@ -5,7 +5,9 @@ A text copy of a page keeps what the browser showed: skip-links, menus, breadcru
 credits. Those lines are dropped (``common.is_furniture``). A leading "Kilde: https://…" line is
 the page's URL: it becomes the case source, never a title. The body starts after an "Indhold" line
 or where the text is indented (as the bundled page); bullet lines ("• …", "- …") are blocks of
-their own.
+their own. A "URL: …" line over a "Gemt: <date>" line is the source too, and the date line is
+furniture. A separator line ("=====", "-----", "* * *") starts a case, even one whose contact block
+comes first; a title in capitals over its lines is a heading.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from .cases import parse_theme_blocks
 from .common import _MORE, LINKS_HEADING, Block, focus_label, is_furniture, source_line
 
 _BULLET = re.compile(r"^\s*(?:[•▪◦·*–-]|\d{1,2}[.)])\s+")
+# a line drawn between the cases of a text copy: "=====", "-----", "_____", "* * *", "~~~"
+_RULE = re.compile(r"^\s*(?:([=_~*#-])(?:\s?\1){2,}|[─━═]{3,})\s*$")
 
 
 # the heading of a run of links in a text copy: the short titles under it are other pages, not content
@@ -44,6 +48,10 @@ def _body_blocks(raw: str) -> list[Block]:
             else:
                 blocks[-1] = Block(blocks[-1].text + " " + text)
         return blocks
+    first = lines[0].strip()
+    if len(lines) > 1 and first.isupper() and len(first) <= 110 and not first.endswith((".", ",", ";")):
+        # a title in capitals over its lines ("FÆDRE PÅ GÅTUR" / "Gentofte Kommune | Region Hovedstaden")
+        return [Block(first, heading=True)] + _body_blocks("\n".join(lines[1:]))
     clean = re.sub(r"\s+", " ", " ".join(lines)).strip()
     return [] if is_furniture(clean) else [Block(clean)]
 
@@ -54,9 +62,11 @@ def text_blocks(text: str) -> tuple[list[str], list[Block], str | None, str | No
     # a short line repeated on every "page" (a report's running header) is furniture, unless it is the
     # "Vil du vide mere?" that ends each case
     counts = Counter(line.strip() for line in text.splitlines() if 0 < len(line.strip()) <= 80)
-    running = {line for line, n in counts.items() if n >= 3 and not _MORE.match(line)}
+    running = {line for line, n in counts.items() if n >= 3 and not _MORE.match(line) and not _RULE.match(line)}
     if running:
         text = "\n".join(line for line in text.splitlines() if line.strip() not in running)
+    # a separator line is a block of its own (it may sit right above a case's first line)
+    text = "\n".join(f"\n{line}\n" if _RULE.match(line) else line for line in text.splitlines())
     raw_blocks = [b for b in re.split(r"\n\s*\n", text) if b.strip()]
     url = None
     header: list[str] = []
@@ -66,8 +76,13 @@ def text_blocks(text: str) -> tuple[list[str], list[Block], str | None, str | No
     has_contents_line = any(b.strip().lower() == "indhold" for b in raw_blocks)
     in_body = not indented and not has_contents_line
     links = False  # inside a "Relateret indhold" run of link titles
+    ruled = False  # a separator line came before the next body block
     for raw in raw_blocks:
         clean = re.sub(r"\s+", " ", raw).strip()
+        if _RULE.match(clean):
+            ruled = ruled or in_body
+            links = False
+            continue
         first = raw.strip().splitlines()[0].strip()
         if in_body and _LINKS_HEADING.match(first):
             links = True  # the box's heading; its titles may follow in the same block or the next ones
@@ -78,26 +93,37 @@ def text_blocks(text: str) -> tuple[list[str], list[Block], str | None, str | No
         if url is None and source_line(clean):
             url = source_line(clean)
             continue
+        if url is None and source_line(first):  # "URL: https://…" over "Gemt: 2. maj": the rest is the header's
+            url = source_line(first)
+            raw = "\n".join(raw.strip().splitlines()[1:])
+            clean = re.sub(r"\s+", " ", raw).strip()
+            if not clean:
+                continue
         if not in_body and ((indented and raw.startswith((" ", "\t"))) or clean.lower() == "indhold"):
             in_body = True
         if in_body:
             if indented and body and not raw.startswith((" ", "\t")):
                 continue  # after an indented body: the page's footer and related links
             if clean.lower() != "indhold":
-                body.extend(_body_blocks(raw))
+                added = _body_blocks(raw)
+                if added and ruled:
+                    added[0].rule, ruled = True, False
+                body.extend(added)
         else:
             header.extend(line.strip() for line in raw.splitlines() if line.strip() and not is_furniture(line))
             labels.extend(line.strip() for line in raw.splitlines() if line.strip() and is_furniture(line))
     # a focus label's carrier block passes its focus to the block after it
     merged: list[Block] = []
     pending = None
+    rule = False
     for block in body:
         if not block.text:
-            pending = block.focus
+            pending, rule = block.focus, rule or block.rule
             continue
         if pending and not block.focus:
             block.focus = pending
-        pending = None
+        block.rule = block.rule or rule
+        pending, rule = None, False
         merged.append(block)
     focus = next((focus_label(label) for label in labels + header if focus_label(label)), None)
     return header, merged, url, focus
