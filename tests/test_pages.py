@@ -393,3 +393,19 @@ def test_a_text_copy_with_separator_lines_and_the_contact_above_each_case(tmp_pa
         ("Kolding", "TRÆER I GÅGADEN", ["mesk@kolding.dk"]), ("Randers", "TAGHAVER PÅ SKOLERNE", ["olfr@randers.dk"])]
     assert all(c.source == "https://www.groent-netvaerk-eksempel.dk/cases/byer" for c in cases)
     assert "kummer i gågaden" in cases[0].text and "Gemt" not in cases[0].text
+
+
+def test_a_reports_colophon_is_no_part_of_its_last_case(tmp_path):
+    page = tmp_path / "aarsrapport.txt"
+    page.write_text(
+        "Grønne kommuner – årsrapport\n\nÅrets rapport samler to indsatser fra netværkets medlemmer og "
+        "fortæller, hvad de har lært undervejs.\n\n"
+        "Genbrug af byggematerialer\n\nKolding Kommune genbruger mursten fra nedrevne skoler i nye "
+        "cykelskure.\n\nKontakt: Ane Holm, projektleder, anho@kolding.dk\n\n"
+        "Flexjob i små virksomheder\n\nVejen Kommune har fundet 30 små job hos lokale virksomheder. "
+        "Kommunen har ikke ønsket at oplyse en kontaktperson.\n\n"
+        "Kolofon\n\nGrønne kommuner – årsrapport 2024\n\nUdgivet af Netværk for Grønne Kommuner\n\n"
+        "Henvendelser: sekretariat@groenne-kommuner-eksempel.dk\n", encoding="utf-8")
+    cases = [c for c in parse_file(page, page.name) if c.kind == "case"]
+    assert [(c.municipality, [x.email for x in c.contacts]) for c in cases] == [("Kolding", ["anho@kolding.dk"]), ("Vejen", [])]
+    assert "Udgivet af" not in cases[1].text

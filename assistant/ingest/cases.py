@@ -95,6 +95,12 @@ def _opens_another_case(block: Block, current: list[Block]) -> bool:
     return here is not None and lead != here and lead not in named
 
 
+# the heading of a report's or page's colophon: what follows is the publisher's, not the last case's
+_COLOPHON = re.compile(r"^(?:kolofon|colophon|colofon|impressum|udgivet\s+af|published\s+by|om\s+(?:rapporten|"
+                       r"publikationen|netværket|udgiveren)|about\s+(?:the\s+)?(?:report|publisher|network))\W*$",
+                       re.IGNORECASE)
+
+
 def _is_label(text: str) -> bool:
     """A role or a name as a label above a contact line ("Stabschef", "Borgmester (formand)", "Nanna Elkjær");
     not a section heading ("Næste møde", "Vil du være med?") above the page's own address."""
@@ -110,8 +116,20 @@ def _segment(blocks: list[Block]) -> tuple[list[Block], list[list[Block]]]:
     current: list[Block] | None = None
     closing = False  # inside a case's contact/"read more" section
     last_boxed = max((i for i, b in enumerate(blocks) if b.box is not None), default=len(blocks))
+    colophon = False  # inside a report's colophon ("Kolofon", "Udgivet af …") after the cases
     for i, block in enumerate(blocks):
         nxt = blocks[i + 1] if i + 1 < len(blocks) else None
+        if current is not None and block.is_heading and _COLOPHON.match(block.text.strip()):
+            colophon = True
+        if colophon:
+            opens = (block.is_heading and nxt is not None and not nxt.is_heading and _kommune_named(nxt)) \
+                or _leading_municipality(block)
+            if not opens:
+                continue  # the publisher's lines and address are no part of the last case
+            colophon = False
+            current = [block]
+            cases.append(current)
+            continue
         if current is None:
             # still in the intro: a case starts where a paragraph names a municipality
             starts = (block.rule and _is_contact_line(block.text)) or (not block.is_heading and find_municipalities(block.text)) or (
