@@ -409,3 +409,19 @@ def test_a_reports_colophon_is_no_part_of_its_last_case(tmp_path):
     cases = [c for c in parse_file(page, page.name) if c.kind == "case"]
     assert [(c.municipality, [x.email for x in c.contacts]) for c in cases] == [("Kolding", ["anho@kolding.dk"]), ("Vejen", [])]
     assert "Udgivet af" not in cases[1].text
+
+
+def test_a_sidebar_contact_box_placed_first_keeps_the_case_whole_and_icons_give_goals(tmp_path):
+    page = tmp_path / "case.html"
+    page.write_text(
+        '<html><head><link rel="canonical" href="https://www.kolding.dk/klima/regnbede"></head><body><main>'
+        "<h1>Regnbede i villavejene</h1><p>Kolding Kommune har gravet regnbede langs tre villaveje.</p>"
+        '<aside class="kontaktboks"><h2>Vil du vide mere?</h2><p>Ida Holm, landskabsarkitekt, idho@kolding.dk</p>'
+        '<h2>Verdensmål</h2><ul><li><img src="6.png" alt="Verdensmål 6: Rent vand og sanitet"></li>'
+        '<li><img src="13.png" alt="Verdensmål 13: Klimaindsats"></li></ul></aside>'
+        "<h2>Sådan virker det</h2><p>Vandet fra tagene løber ned i bedene og siver langsomt ned, så kloakken "
+        "ikke løber over ved skybrud.</p><h2>Tal fra projektet</h2><p>Bedene tager vandet fra 120 huse.</p>"
+        "</main></body></html>", encoding="utf-8")
+    (case,) = [c for c in parse_file(page, page.name) if c.kind == "case"]
+    assert (case.municipality, [x.email for x in case.contacts], case.goals) == ("Kolding", ["idho@kolding.dk"], (6, 13))
+    assert "siver langsomt ned" in case.text and "120 huse" in case.text

@@ -168,8 +168,11 @@ def _segment(blocks: list[Block]) -> tuple[list[Block], list[list[Block]]]:
             continue
         if _is_more_heading(block) or (not block.is_heading and _is_contact_line(block.text)
                                        and parse_contact(block.text)):
-            closing = True
+            closing = not block.aside  # a sidebar's contact box, even placed first, does not end the case
             current.append(block)
+            continue
+        if block.aside and closing is False and current and current[-1].aside:
+            current.append(block)  # the rest of the sidebar (goal icons) stays with its case
             continue
         if block.is_heading and nxt is not None and not nxt.is_heading:
             here = _dominant_municipality(current)

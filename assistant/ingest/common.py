@@ -199,6 +199,7 @@ class Block:
     page: int | None = None  # page number in a PDF
     focus: str | None = None  # a focus-area label ("Kategori: Social bæredygtighed") stood right above it
     box: int | None = None  # which of the page's case containers (repeated <article>, <li> …) holds it
+    aside: bool = False  # from a sidebar beside the text (a contact box there does not end the case)
     rule: bool = False  # a separator line ("=====", "-----", "* * *") stands right above it: a case starts here
 
     def __post_init__(self) -> None:

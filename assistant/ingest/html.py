@@ -20,6 +20,7 @@ import re
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 from selectolax.lexbor import LexborNode as Node
 
+from ..goals import goals_in
 from ..records import Case
 from .cases import parse_theme_blocks
 from .common import LINKS_HEADING, Block, drop_furniture, focus_label
@@ -68,6 +69,10 @@ def _label(node: Node) -> str:
 
 
 def _clean(tree: HTMLParser) -> Node | None:
+    for image in tree.css("img[alt]"):  # goal icons say their goal only in alt ("Verdensmål 6: Rent vand …")
+        alt = re.sub(r"\s+", " ", image.attributes.get("alt") or "").strip()
+        if alt and goals_in(alt):
+            image.replace_with(f" {alt} ")
     for tag in _DROP_TAGS:
         for node in tree.css(tag):
             node.decompose()
@@ -174,6 +179,8 @@ def _blocks(node: Node, out: list[Block], boxes: set[int] = frozenset(), box: in
     for block in out[start:]:
         if block.box is None:
             block.box = box
+        if node.tag == "aside":
+            block.aside = True
 
 
 def _bold_heading(node: Node, text: str) -> bool | None:
