@@ -425,3 +425,21 @@ def test_a_sidebar_contact_box_placed_first_keeps_the_case_whole_and_icons_give_
     (case,) = [c for c in parse_file(page, page.name) if c.kind == "case"]
     assert (case.municipality, [x.email for x in case.contacts], case.goals) == ("Kolding", ["idho@kolding.dk"], (6, 13))
     assert "siver langsomt ned" in case.text and "120 huse" in case.text
+
+
+def test_a_municipal_news_list_of_bold_headlines_gives_a_case_per_blurb(tmp_path):
+    blurbs = [("Cykelværkstedet flytter til biblioteket.", "Fra juni kan borgerne i Vejen Kommune reparere deres cykler gratis "
+               "på biblioteket hver tirsdag, og frivillige viser hvordan. Vil du vide mere, så skriv til projektleder "
+               "Sara Lund på salu@vejen.dk"),
+              ("Skolernes madaffald bliver til biogas.", "Alle 14 skoler i Vejen Kommune sorterer nu madaffald, som "
+               "køres til biogasanlægget og bliver til varme og strøm i området.")]
+    items = "".join(f"<li><strong>{lead}</strong> {rest}</li>" for lead, rest in blurbs)
+    page = tmp_path / "kort-nyt.html"
+    page.write_text(f'<html><head><link rel="canonical" href="https://www.vejen.dk/nyheder/kort-nyt"></head><body><main>'
+                    f"<h1>Kort nyt fra kommunen</h1><p>Her er månedens nyheder i kort form.</p><ul>{items}</ul>"
+                    "<h2>Flere nyheder</h2><ul><li><a href='/a'>Vejarbejde i byen</a></li></ul></main></body></html>",
+                    encoding="utf-8")
+    cases = [c for c in parse_file(page, page.name) if c.kind == "case"]
+    assert [(c.municipality, c.title, [x.email for x in c.contacts]) for c in cases] == [
+        ("Vejen", "Cykelværkstedet flytter til biblioteket", ["salu@vejen.dk"]),
+        ("Vejen", "Skolernes madaffald bliver til biogas", [])]

@@ -129,8 +129,22 @@ def _has_heading(node: Node) -> bool:
         bold = node.css_first("strong") or node.css_first("b")
         lead = re.sub(r"\s+", " ", bold.text()).strip() if bold is not None else ""
         return bool(lead) and _text(node, skip_lists=True).startswith(lead) and not lead.endswith((".", ":")) \
-            and any(c.tag in ("ul", "ol", "dl", "table") for c in node.iter())
+            and any(c.tag in ("ul", "ol", "dl", "table") for c in node.iter()) or _blurb_lead(node) is not None
     return any(_bold_heading(p, _text(p)) for p in node.css("p"))
+
+
+def _blurb_lead(item: Node) -> str | None:
+    """The headline of a news blurb in a list ("<li><strong>Engen må blive våd igen.</strong> Drænrørene er
+    …</li>"): a bold lead of three words or more, then a text of its own (80 characters or more)."""
+    if any(c.tag in ("ul", "ol", "dl", "table") for c in item.iter()):
+        return None
+    bold = item.css_first("strong") or item.css_first("b")
+    lead = re.sub(r"\s+", " ", bold.text()).strip() if bold is not None else ""
+    own = _text(item)
+    if len(lead.split()) < 3 or len(lead) > 110 or lead.endswith(":") or not own.startswith(lead) \
+            or len(own) - len(lead) < 80:
+        return None
+    return lead
 
 
 def case_boxes(main: Node) -> set[int]:
@@ -202,6 +216,11 @@ def _list_item(item: Node, out: list[Block], boxes: set[int] = frozenset(), box:
         rest = own[len(lead):].strip()
         if rest:
             out.append(Block(rest, heading=False))
+    elif item.mem_id in boxes and _blurb_lead(item):
+        # one of a list's news blurbs: its headline opens a case of its own
+        lead = _blurb_lead(item)
+        out.append(Block(lead.rstrip(". "), heading=True, rule=True))
+        out.append(Block(own[len(lead):].strip(), heading=False, url=_link(item)))
     elif own:
         out.append(Block(own, heading=False, url=_link(item)))
     for child in nested:
