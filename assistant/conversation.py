@@ -118,7 +118,8 @@ _ANAPHOR = re.compile(
     rf"^\W*(?:{_QUESTION_WORD}(?:\s+(?:mange|meget|tit|ofte|længe|langt|much|many|long|often))?\s+)?\w+\s+(?:de|den|han|hun)\b"
     r"(?!\s+(?:fleste|mange|andre|samme|nye|store|små|største|bedste|første|sidste|to|tre|fire|fem)\b)"
     r"|\b(?:om|med|til|for|af|på|ved|bag|fra|about|with|for|of|from|behind)\s+(?:det|den|dem|it|them)\W*$"
-    r"|\b(?:is|are|was|were)\s+there\W*$",  # "How many volunteers are there?"
+    r"|\b(?:is|are|was|were)\s+there\W*$"  # "How many volunteers are there?"
+    r"|\b(?:do|does|did|are|were|have|has|had|can|could|will|would)\s+they\b",  # "How many suppliers do they use?"
     re.IGNORECASE)
 # Pronouns that may point back or inside the question itself: they/them/he/she, possessives (deres, its,
 # her …), "there" (not "is there"), "it" after an auxiliary. In a question with a topic of its own they
@@ -143,6 +144,20 @@ _NEW_TOPIC = re.compile(
     re.IGNORECASE)
 
 
+# a question for a (new) municipality: "Which council …", "Is any council …", "Findes der en kommune, hvor …"
+_ANY_MUNICIPALITY = re.compile(
+    r"\b(?:any|some|another|other)\s+(?:\w+\s+)?(?:councils?|municipalit\w*|towns?|cit(?:y|ies))\b"
+    r"|\b(?:nogen|nogle|andre|anden|en)\s+(?:\w+\s+)?kommune(?:r|rne)?\b", re.IGNORECASE)
+
+
+_RELATION = re.compile(r"\b(?:neighbou?r\w*|partner\w*|nabo\w*|samarbejdspartner\w*)\b", re.IGNORECASE)
+
+
+def asks_any_municipality(text: str) -> bool:
+    """Whether ``text`` asks which (or whether any) municipality does something: a question of its own."""
+    return asks_municipality(text) or bool(_ANY_MUNICIPALITY.search(text))
+
+
 def changes_topic(text: str) -> bool:
     """Whether ``text`` says it is about something else than the conversation so far."""
     return bool(_NEW_TOPIC.search(text))
@@ -158,7 +173,8 @@ def is_follow_up(text: str) -> bool:
     content = topic_words(text)
     if len(content) <= 1 and len(text) < 120:
         return True
-    return refers_back(text) and not asks_municipality(text)
+    # "Which neighbouring council are they working with?": a municipality asked for in relation to the case
+    return refers_back(text) and (not asks_municipality(text) or bool(_RELATION.search(text)))
 
 
 def refers_back(text: str) -> bool:
@@ -180,7 +196,8 @@ class Assistant:
     MIN_DENSE = {"da": 0.827, "en": 0.78}
     # a follow-up with no pronoun keeps the case in focus when that case's best passage scores within this
     # of the best passage for the message alone (README, "Conversation"; chosen on the tuning dialogues)
-    FOCUS_MARGIN = 0.1
+    FOCUS_MARGIN = 0.15
+    FOCUS_DEPTH = 20  # passages of the focus's municipality searched for its best one
     JOB_TOPIC_WORDS = 4  # ... or when it asks, in at most this many words of its own, for a job the focus's contacts hold
 
     def __init__(self, retriever: Retriever, k: int = 5, min_dense: dict[str, float] | None = None) -> None:
@@ -233,7 +250,7 @@ class Assistant:
                 and not in_corpus and not elsewhere and not leaves:
             # no pronoun, but still about the case in focus: "How many have found one so far?", "Who's the
             # climate adviser?" (a job its contacts hold)
-            follow = self._stays_on(previous.focus, message)
+            follow = not asks_any_municipality(message) and self._stays_on(previous.focus, message)
         # a broad question answered by a theme's intro, then narrowed down ("I mean …"): both are searched
         narrows = not follow and previous is not None and previous.focus is not None \
             and not previous.focus.municipality and not in_corpus and not elsewhere and not leaves
@@ -285,6 +302,9 @@ class Assistant:
             return True
         hits = self._search(message)
         own = [h.score for h in hits if h.case.id == focus.id]
+        if not own and hits and focus.municipality:  # the focus's best passage, also when it is not among the k best
+            own = [h.score for h in self._search(message, k=self.FOCUS_DEPTH, municipality=focus.municipality)
+                   if h.case.id == focus.id][:1]
         return bool(own) and own[0] >= hits[0].score - self.FOCUS_MARGIN
 
     def _answers(self, message: str, language: str, hit: Hit) -> bool:

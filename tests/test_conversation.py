@@ -234,3 +234,39 @@ def test_an_unrelated_question_after_another_is_answered_as_if_asked_alone(tunin
     for before, question in pairs:
         alone, after = tuning.ask(question), tuning.ask(question, history=[before])
         assert alone.case is not None and after.case is not None and after.case.id == alone.case.id, question
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("message, expected", [
+    ("How many local suppliers do they use now?", True),        # "do they": a subject pointing back
+    ("Which neighbouring council are they working with on it?", True),  # a partner of the case asked for
+    ("Which council rewrote its school meals tender?", False),
+    ("Which council runs it when they close the school?", False)])
+def test_back_references_that_a_which_question_may_hold(message, expected):
+    assert is_follow_up(message) is expected
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("message, expected", [
+    ("Is any council letting villagers own the panels themselves?", True), ("Which town has a repair café?", True),
+    ("Findes der en kommune, hvor borgerne ejer vindmøller?", True), ("Gør andre kommuner det samme?", True),
+    ("How long does the deal run?", False), ("Hvad gør kommunen med pengene?", False)])
+def test_a_question_for_a_new_municipality(message, expected):
+    from assistant.conversation import asks_any_municipality
+    assert asks_any_municipality(message) is expected
+
+
+@pytest.mark.integration
+def test_follow_ups_in_english_written_for_the_tuning_corpus(tuning):
+    # from eval-tuning/dialogues-3.jsonl (written for session 7's conversation changes, README "Conversation")
+    # the case in focus is not among the five best passages for "How many take part?" alone
+    assert _last(tuning, ["Is any municipality doing something for older men who have lost their wives?",
+                          "Who did the council set it up with?", "How many take part?", "And the e-mail?"]) \
+        == ("Hvidovre", "pelu@hvidovre.dk")
+    # "do they" points back, though the question has a topic of its own
+    assert _last(tuning, ["Which council rewrote its school meals tender so that small local farms could bid for it?",
+                          "How many local suppliers do they use now?", "And the e-mail?"]) == ("Assens", "litb@assens.dk")
+    # a question for any council leaves the case in focus for the one it asks about
+    assert _last(tuning, ["Which council has put solar panels on 38 of its own buildings?", "How did they pay for it?",
+                          "Is any council letting villagers own the panels themselves?",
+                          "Who's the contact for that one?"]) == ("Kerteminde", "soflp@kerteminde.dk")
