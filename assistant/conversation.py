@@ -36,6 +36,7 @@ from .municipalities import AREAS, asks_municipality, municipalities_in, municip
 from .records import Case, Hit, Reply
 from .retriever import Retriever
 from .roles import contacts_for, first_contact, holds_job
+from .scope import is_errand
 from .sparse import words
 
 _CONTACT = re.compile(
@@ -265,6 +266,8 @@ class Assistant:
             if not hits and previous is not None:
                 hits = self._search(previous.topic, municipality=municipality)
             focus = hits[0].case if hits else None
+            if not follow and is_errand(message):  # "Hvor kan jeg aflevere storskrald i Faxe?": no case says
+                return Turn(message, language, contact, None, topic), hits, False
             return Turn(message, language, contact, focus, topic), hits, focus is not None
         if elsewhere and follow and len(topic_words(message)) <= 1:
             # "Og Odense?" after another case: a municipality with no case is not answered by the focus
@@ -291,7 +294,8 @@ class Assistant:
         # nor is a question about a goal that no case names (every goal it names is uncovered)
         asked_goals = set(goals_in(message))
         uncovered = bool(asked_goals) and not asked_goals & self._corpus_goals()
-        found = bool(hits) and not elsewhere and not uncovered and self._answers(message, language, hit=hits[0])
+        found = bool(hits) and not elsewhere and not uncovered and not is_errand(message) \
+            and self._answers(message, language, hit=hits[0])
         focus = hits[0].case if hits and found else None
         return Turn(message, language, contact, focus, text), hits, found
 

@@ -270,3 +270,25 @@ def test_follow_ups_in_english_written_for_the_tuning_corpus(tuning):
     assert _last(tuning, ["Which council has put solar panels on 38 of its own buildings?", "How did they pay for it?",
                           "Is any council letting villagers own the panels themselves?",
                           "Who's the contact for that one?"]) == ("Kerteminde", "soflp@kerteminde.dk")
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("message, expected", [
+    ("Hvad koster et nyt pas?", True), ("How do I renew my driving licence?", True),
+    ("How do I apply for a residents' parking permit in Kolding?", True), ("Hvornår har Borgerservice åbningstid?", True),
+    ("When is the next local election?", True), ("Hvad er grundskylden i Vejen?", True),
+    ("Hvordan søger jeg byggetilladelse til et skur?", True), ("Hvor kan jeg aflevere storskrald?", True),
+    # topics a case may hold
+    ("Hvem hjælper ældre med MitID og tablets?", False), ("Hvilken kommune får unge til at passe på naturen?", False),
+    ("Which council helps students who just moved to town?", False), ("Hvad røg i skraldespanden på plejecentrene?", False),
+    ("Pas på vandet: hvem renser søerne?", False)])
+def test_a_citizens_errand_is_recognised(message, expected):
+    from assistant.scope import is_errand
+    assert is_errand(message) is expected
+
+
+def test_an_errand_in_a_municipality_with_a_case_is_not_found(assistant):
+    # Aarhus has a case; its passport fees are in none
+    reply = assistant.ask("Hvad koster et pas i Aarhus?")
+    assert not reply.found and reply.case is None
+    assert assistant.ask("Hvem kan jeg kontakte om verdensrummet i Aarhus?").found
