@@ -43,11 +43,11 @@ def test_contacts_and_dialogues(test_half):
 def test_not_found(test_half):
     assistant = test_half.assistant_summary()
     assert assistant["false not-found rate"] <= 0.05
-    # Measured 5 of 6 on the build machine (target 0.8), but two of the six sit within 0.0021 of the
-    # cosine threshold (en42 -0.0016, da55 -0.0021) and another CPU flipped one (issue 10). The rule is
-    # not robust yet, so this asserts what survives both flipping: 3 of 6. On the blind sets the rate is
-    # lower (README, Evaluation: 3 of 5 and 24 of 40).
-    assert assistant["not-found accuracy"] >= 0.5
+    # Measured 5 of 6 (target 0.8). en41 (property tax) is refused by the errand rule (assistant/scope.py),
+    # which no score moves; da55 is refused by the cosine bar with 0.0021 to spare and another CPU could
+    # flip it (issue 10), and en42 is answered 0.0016 above the bar. So this asserts what survives da55
+    # flipping: 4 of 6. On the blind sets the rate is lower (README, Evaluation: 3 of 5 and 25 of 40).
+    assert assistant["not-found accuracy"] >= 0.66
 
 
 def test_not_found_on_the_blind_calibration_questions(real_retriever):
