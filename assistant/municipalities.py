@@ -206,14 +206,18 @@ def _domains() -> dict[str, str]:
     return table
 
 
+def host_of(address: str) -> str:
+    """The host of an e-mail address or URL, lower case: "bejo@frederikshavn.dk" and
+    "https://www.kl.dk/tema/…" -> "frederikshavn.dk", "www.kl.dk"."""
+    host = address.rsplit("@", 1)[-1] if "@" in address and "://" not in address else \
+        re.sub(r"^[a-z][a-z0-9+.-]*://", "", address.strip().lower()).split("/", 1)[0].split(":", 1)[0]
+    return host.lower().strip(".")
+
+
 def municipality_of_domain(address: str | None) -> str | None:
     """The municipality whose own domain an e-mail address or URL is on (bejo@frederikshavn.dk,
     https://www.aeroekommune.dk/…, amly@sermersooq.gl), else None."""
-    if not address:
-        return None
-    host = address.rsplit("@", 1)[-1] if "@" in address and "://" not in address else \
-        re.sub(r"^[a-z][a-z0-9+.-]*://", "", address.strip().lower()).split("/", 1)[0].split(":", 1)[0]
-    labels = host.lower().strip(".").split(".")
+    labels = host_of(address).split(".") if address else []
     if len(labels) < 2 or labels[-1] not in ("dk", "gl"):
         return None
     return _domains().get(labels[-2])

@@ -16,7 +16,7 @@ from collections import Counter
 from pathlib import Path
 
 from ..goals import goals_in
-from ..municipalities import find_municipalities, find_municipality_spans, municipality_of_domain
+from ..municipalities import find_municipalities, find_municipality_spans, host_of, municipality_of_domain
 from ..records import Case, Contact, Document, Section
 from .common import _DOC, _EMAIL, _MORE, Block, focus_label, slugify
 from .contacts import _ROLE_NOUN, _is_contact_line, named_person, parse_contact, parse_contacts
@@ -262,13 +262,12 @@ def _publisher(page: str | None) -> str | None:
     """The domain of the page's publisher ("kl.dk" for https://www.kl.dk/…) when that is no municipality's."""
     if not page or municipality_of_domain(page):
         return None
-    host = re.sub(r"^[a-z][a-z0-9+.-]*://", "", page.strip().lower()).split("/", 1)[0].split(":", 1)[0]
-    labels = host.strip(".").split(".")
+    labels = host_of(page).split(".")
     return ".".join(labels[-2:]) if len(labels) >= 2 else None
 
 
 def _on_domain(email: str | None, domain: str | None) -> bool:
-    host = email.rsplit("@", 1)[-1].lower() if email and "@" in email else ""
+    host = host_of(email) if email and "@" in email else ""
     return bool(domain and host) and (host == domain or host.endswith("." + domain))
 
 
@@ -315,7 +314,7 @@ def parse_theme_blocks(blocks: list[Block], source: str, theme: str | None, focu
     page = source if re.match(r"https?://", source) else None
     publisher = _publisher(page)
     parsed = [(seg, *_contacts_and_documents(seg)) for seg in segments]  # contacts read once a segment
-    # the publisher's own address ("Har din kommune en god indsat? Så kontakt …@kl.dk" on kl.dk) is no case's contact
+    # the publisher's own address ("Har din kommune en god indsats? Så kontakt …@kl.dk" on kl.dk) is no case's contact
     parsed = [(seg, tuple(c for c in contacts if not _on_domain(c.email, publisher)), documents)
               for seg, contacts, documents in parsed]
     last_boxed = max((i for i, b in enumerate(blocks) if b.box is not None), default=len(blocks))
