@@ -443,3 +443,14 @@ def test_a_municipal_news_list_of_bold_headlines_gives_a_case_per_blurb(tmp_path
     assert [(c.municipality, c.title, [x.email for x in c.contacts]) for c in cases] == [
         ("Vejen", "Cykelværkstedet flytter til biblioteket", ["salu@vejen.dk"]),
         ("Vejen", "Skolernes madaffald bliver til biogas", [])]
+
+
+def test_a_postal_address_names_no_case(tmp_path):
+    page = tmp_path / "kopi.txt"
+    page.write_text(
+        "Grønne byer\n\nTo kommuner viser, hvordan byens rum kan blive grønnere med små midler og mange hænder.\n\n"
+        "==========\n\nTræer i gågaden\n\nKolding Kommune har plantet 40 træer i kummer i gågaden.\n\n"
+        "Kontakt: Mette Skov, byplanlægger, mesk@kolding.dk\n\n==========\n\n"
+        "Netværket for grønne byer, Nørregade 7, 1165 København K, tlf. 33 12 40 90. Skriv til os, hvis I har en "
+        "case, vi skal fortælle om, eller hvis I vil have vores nyhedsbrev hver måned.\n", encoding="utf-8")
+    assert [c.municipality for c in parse_file(page, page.name) if c.kind == "case"] in (["Kolding"], ["Kolding", None])

@@ -42,6 +42,8 @@ def _dominant_municipality(blocks: list[Block], contacts: tuple[Contact, ...] = 
     first: dict[str, int] = {}
     for block in blocks:
         for name, with_kommune, start in find_municipality_spans(block.text):
+            if re.search(r"\b\d{4}\s+$", block.text[max(0, start - 8):start]):
+                continue  # a postal address ("Nørregade 7, 1165 København K"): where someone sits, not whose case
             weight = 3.0 if with_kommune else 1.0
             if block.is_heading or not first:
                 weight += 2.0
