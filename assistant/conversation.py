@@ -118,6 +118,7 @@ _QUESTION_WORD = r"(?:hvordan|hvad|hvor(?:dan|når|for)?|hvornår|hvorfor|hvem|h
 _ANAPHOR = re.compile(
     rf"^\W*(?:{_QUESTION_WORD}(?:\s+(?:mange|meget|tit|ofte|længe|langt|much|many|long|often))?\s+)?\w+\s+(?:de|den|han|hun)\b"
     r"(?!\s+(?:fleste|mange|andre|samme|nye|store|små|største|bedste|første|sidste|to|tre|fire|fem)\b)"
+    r"|^\W*hvilke[nt]?\s+\w+\s+\w+\s+(?:de|han|hun)\b(?!\s+(?:fleste|mange|andre|samme)\b)"  # "Hvilken nabokommune samarbejder de med?"
     r"|\b(?:om|med|til|for|af|på|ved|bag|fra|about|with|for|of|from|behind)\s+(?:det|den|dem|it|them)\W*$"
     r"|\b(?:is|are|was|were)\s+there\W*$"  # "How many volunteers are there?"
     r"|\b(?:do|does|did|are|were|have|has|had|can|could|will|would)\s+they\b",  # "How many suppliers do they use?"

@@ -240,6 +240,8 @@ def test_an_unrelated_question_after_another_is_answered_as_if_asked_alone(tunin
 @pytest.mark.parametrize("message, expected", [
     ("How many local suppliers do they use now?", True),        # "do they": a subject pointing back
     ("Which neighbouring council are they working with on it?", True),  # a partner of the case asked for
+    ("Hvilken nabokommune samarbejder de med?", True), ("Hvilke partnere har de fået med?", True),
+    ("Hvilken kommune har de fleste cykelstier?", False),
     ("Which council rewrote its school meals tender?", False),
     ("Which council runs it when they close the school?", False)])
 def test_back_references_that_a_which_question_may_hold(message, expected):
