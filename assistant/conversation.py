@@ -32,7 +32,7 @@ from .ingest.contacts import display_phone
 from .language import MAX_QUERY_CHARS, EmptyQueryError, clean_query, detect_language
 from .listing import Listing, is_list_question, list_cases, request_text
 from .markup import linkable_email
-from .municipalities import AREAS, asks_municipality, municipalities_in, municipalities_of_regions, regions_in
+from .municipalities import AREAS, asked_municipalities, asks_municipality, municipalities_of_regions, regions_in
 from .records import Case, Hit, Reply
 from .retriever import Retriever
 from .roles import contacts_for, first_contact, holds_job
@@ -218,7 +218,7 @@ class Assistant:
         """The municipalities ``text`` names that have a case, and the places it names that have none:
         municipalities, and regions or areas ("Which Greenlandic municipality …?", "på Færøerne")
         where no case of the corpus is from."""
-        named = municipalities_in(text)
+        named = asked_municipalities(text)
         known = set(self.retriever.municipalities)
         in_corpus = [m for m in named if m in known]
         empty_areas = [] if in_corpus else [area for area in regions_in(text) if not known & set(AREAS[area])]

@@ -98,6 +98,22 @@ def find_municipalities(text: str) -> list[tuple[str, bool]]:
     return [(name, kommune) for name, kommune, _ in find_municipality_spans(text)]
 
 
+# words right before a municipality that make it a partner in a question ("the scheme run jointly with Stevns",
+# "sammen med Faxe Kommune"), not the one asked about
+_PARTNER_BEFORE = re.compile(r"\b(?:(?:jointly|together|along|in\s+partnership)\s+with|alongside|sammen\s+med|"
+                             r"i\s+samarbejde\s+med|i\s+partnerskab\s+med)\s+$", re.IGNORECASE)
+
+
+def asked_municipalities(text: str) -> list[str]:
+    """The distinct municipalities a question asks about, in order: those it names, less those it names only
+    as a partner ("… the scheme run jointly with Stevns?")."""
+    partners = {name for name, _, start in find_municipality_spans(text)
+                if _PARTNER_BEFORE.search(text[max(0, start - 40):start])}
+    owners = {name for name, _, start in find_municipality_spans(text)
+              if not _PARTNER_BEFORE.search(text[max(0, start - 40):start])}
+    return [m for m in municipalities_in(text) if m in owners or m not in partners]
+
+
 def municipalities_in(text: str) -> list[str]:
     """The distinct municipalities named in ``text``, in order of first mention."""
     seen: list[str] = []

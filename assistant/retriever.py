@@ -20,9 +20,9 @@ from .language import clean_query, detect_language, strip_contact_frame
 from .manifest import IndexLoadError, read_manifest, recorded_corpus, staleness
 from .municipalities import (
     ALL_MUNICIPALITIES,
+    asked_municipalities,
     asks_municipality,
     check_region,
-    municipalities_in,
     municipalities_of_regions,
     normalize_municipality,
 )
@@ -301,7 +301,7 @@ class Retriever:
             terms = self.data.sparse.tokenizer(text)
             evidence = len(self.data.sparse.query_terms(text)) / len(terms) if terms else 0.0
             weight = cfg.sparse_weight_en if english else cfg.sparse_weight
-            named = [m for m in municipalities_in(question) if m in self._municipality_rows]
+            named = [m for m in asked_municipalities(question) if m in self._municipality_rows]
             regional = [m for m in municipalities_of_regions(question) if m in self._municipality_rows and m not in named]
             boosts = cfg.municipality_boost * self._owned_by(pool, named) \
                 + cfg.region_boost * self._owned_by(pool, regional)

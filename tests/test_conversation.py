@@ -294,3 +294,15 @@ def test_an_errand_in_a_municipality_with_a_case_is_not_found(assistant):
     reply = assistant.ask("Hvad koster et pas i Aarhus?")
     assert not reply.found and reply.case is None
     assert assistant.ask("Hvem kan jeg kontakte om verdensrummet i Aarhus?").found
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("question, expected", [
+    ("How many apprentices started in the retrofit scheme run jointly with Stevns?", []),
+    ("Hvad laver Faxe sammen med Stevns Kommune?", ["Faxe"]),
+    ("Hvilken kommune driver en færge i samarbejde med Odense?", []),
+    ("Which cases do Aarhus and Gladsaxe have?", ["Aarhus", "Gladsaxe"]),
+    ("What does Stevns do together with Stevns' schools?", ["Stevns"])])
+def test_a_municipality_named_as_a_partner_is_not_the_one_asked_about(question, expected):
+    from assistant.municipalities import asked_municipalities
+    assert asked_municipalities(question) == expected
