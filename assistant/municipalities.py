@@ -107,11 +107,9 @@ _PARTNER_BEFORE = re.compile(r"\b(?:(?:jointly|together|along|in\s+partnership)\
 def asked_municipalities(text: str) -> list[str]:
     """The distinct municipalities a question asks about, in order: those it names, less those it names only
     as a partner ("… the scheme run jointly with Stevns?")."""
-    partners = {name for name, _, start in find_municipality_spans(text)
-                if _PARTNER_BEFORE.search(text[max(0, start - 40):start])}
-    owners = {name for name, _, start in find_municipality_spans(text)
-              if not _PARTNER_BEFORE.search(text[max(0, start - 40):start])}
-    return [m for m in municipalities_in(text) if m in owners or m not in partners]
+    spans = find_municipality_spans(text)
+    owners = {name for name, _, start in spans if not _PARTNER_BEFORE.search(text[max(0, start - 40):start])}
+    return list(dict.fromkeys(name for name, _, _ in spans if name in owners))  # in order of first mention
 
 
 def municipalities_in(text: str) -> list[str]:

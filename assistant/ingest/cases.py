@@ -111,13 +111,13 @@ def _is_label(text: str) -> bool:
                                                  or sum(w[:1].isupper() for w in tokens) >= 2)
 
 
-def _segment(blocks: list[Block]) -> tuple[list[Block], list[list[Block]]]:
-    """Split body blocks into (intro blocks, case block lists)."""
+def _segment(blocks: list[Block], last_boxed: int) -> tuple[list[Block], list[list[Block]]]:
+    """Split body blocks into (intro blocks, case block lists); ``last_boxed`` is the index of the last block
+    inside one of the page's case containers (``len(blocks)`` when it has none)."""
     intro: list[Block] = []
     cases: list[list[Block]] = []
     current: list[Block] | None = None
     closing = False  # inside a case's contact/"read more" section
-    last_boxed = max((i for i, b in enumerate(blocks) if b.box is not None), default=len(blocks))
     colophon = False  # inside a report's colophon ("Kolofon", "Udgivet af …") after the cases
     for i, block in enumerate(blocks):
         nxt = blocks[i + 1] if i + 1 < len(blocks) else None
@@ -304,7 +304,8 @@ def parse_theme_blocks(blocks: list[Block], source: str, theme: str | None, focu
     domain, or whose contacts do, is that municipality's case.
     """
     stem = slugify(Path(source).stem, 60)
-    intro, segments = _segment(blocks)
+    last_boxed = max((i for i, b in enumerate(blocks) if b.box is not None), default=len(blocks))
+    intro, segments = _segment(blocks, last_boxed)
     # a focus-area label that ends a segment introduces the next case ("Social bæredygtighed" above it)
     for i, segment in enumerate(segments):
         before = segments[i - 1] if i else intro
@@ -319,7 +320,6 @@ def parse_theme_blocks(blocks: list[Block], source: str, theme: str | None, focu
     # the publisher's own address ("Har din kommune en god indsats? Så kontakt …@kl.dk" on kl.dk) is no case's contact
     parsed = [(seg, tuple(c for c in contacts if not _on_domain(c.email, publisher)), documents)
               for seg, contacts, documents in parsed]
-    last_boxed = max((i for i, b in enumerate(blocks) if b.box is not None), default=len(blocks))
     trailing = {id(b) for b in blocks[last_boxed + 1:]}  # what follows the page's last case container
     parsed = [(seg, contacts, documents) for seg, contacts, documents in parsed
               if _dominant_municipality(seg, contacts) or (

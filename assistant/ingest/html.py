@@ -120,26 +120,41 @@ def _link(node: Node) -> str | None:
     return anchor.attributes.get("href") if anchor is not None else None
 
 
+def _bold_lead(node: Node) -> str:
+    """The text of the first bold element in ``node`` ("" when none)."""
+    bold = node.css_first("strong") or node.css_first("b")
+    return re.sub(r"\s+", " ", bold.text()).strip() if bold is not None else ""
+
+
+def _nests_list(node: Node) -> bool:
+    return any(c.tag in ("ul", "ol", "dl", "table") for c in node.iter())
+
+
+def _list_lead(item: Node) -> str | None:
+    """The bold lead that heads a list item over a nested list ("<li><strong>Titel</strong><ul>…"), if any."""
+    lead = _bold_lead(item)
+    if lead and len(lead) <= 110 and not lead.endswith((".", ":")) and _nests_list(item) \
+            and _text(item, skip_lists=True).startswith(lead):
+        return lead
+    return None
+
+
 def _has_heading(node: Node) -> bool:
-    """Whether ``node`` holds a heading: an <h1>–<h6>, an all-bold paragraph, or (a list item) the bold
-    lead that _list_item makes a heading ("<li><strong>Titel</strong><ul>…")."""
+    """Whether ``node`` holds a heading: an <h1>–<h6>, an all-bold paragraph, or (a list item) a bold lead
+    that _list_item makes a heading."""
     if node.css_first("h1, h2, h3, h4, h5, h6") is not None:
         return True
     if node.tag == "li":
-        bold = node.css_first("strong") or node.css_first("b")
-        lead = re.sub(r"\s+", " ", bold.text()).strip() if bold is not None else ""
-        return bool(lead) and _text(node, skip_lists=True).startswith(lead) and not lead.endswith((".", ":")) \
-            and any(c.tag in ("ul", "ol", "dl", "table") for c in node.iter()) or _blurb_lead(node) is not None
+        return _list_lead(node) is not None or _blurb_lead(node) is not None
     return any(_bold_heading(p, _text(p)) for p in node.css("p"))
 
 
 def _blurb_lead(item: Node) -> str | None:
     """The headline of a news blurb in a list ("<li><strong>Engen må blive våd igen.</strong> Drænrørene er
     …</li>"): a bold lead of three words or more, then a text of its own (80 characters or more)."""
-    if any(c.tag in ("ul", "ol", "dl", "table") for c in item.iter()):
+    if _nests_list(item):
         return None
-    bold = item.css_first("strong") or item.css_first("b")
-    lead = re.sub(r"\s+", " ", bold.text()).strip() if bold is not None else ""
+    lead = _bold_lead(item)
     own = _text(item)
     if len(lead.split()) < 3 or len(lead) > 110 or lead.endswith(":") or not own.startswith(lead) \
             or len(own) - len(lead) < 80:
@@ -158,9 +173,10 @@ def case_boxes(main: Node) -> set[int]:
         for child in node.iter():
             if child.tag in ("article", "section", "div", "li", "details", "aside"):
                 groups.setdefault((child.tag, str(child.attributes.get("class") or "")), []).append(child)
-        if any(sum(map(_has_heading, members)) >= 2 for members in groups.values()):
+        repeated = [members for members in groups.values() if len(members) >= 2]
+        if any(sum(map(_has_heading, members)) >= 2 for members in repeated):
             # the headed containers, and repeated companions beside them ("case-head" + "case-body")
-            boxes.update(m.mem_id for members in groups.values() if len(members) >= 2 for m in members)
+            boxes.update(m.mem_id for members in repeated for m in members)
     return boxes
 
 
@@ -179,7 +195,7 @@ def _blocks(node: Node, out: list[Block], boxes: set[int] = frozenset(), box: in
             if text:
                 out.append(Block(text, heading=True))
         elif tag in ("li", "dd", "dt"):
-            _list_item(child, out, boxes, box if child.mem_id not in boxes else child.mem_id)
+            _list_item(child, out, boxes, box)
         elif tag in ("td", "th", "blockquote") and child.css_first(_BLOCK_INSIDE) is not None:
             _blocks(child, out, boxes, box)  # a layout cell (an e-mail newsletter's story) holds blocks of its own
         elif tag in _TEXT_BLOCKS:
@@ -190,11 +206,15 @@ def _blocks(node: Node, out: list[Block], boxes: set[int] = frozenset(), box: in
             continue
         else:
             _blocks(child, out, boxes, box)
-    for block in out[start:]:
+    _mark(out[start:], box, aside=node.tag == "aside")
+
+
+def _mark(blocks: list[Block], box: int | None, aside: bool = False) -> None:
+    """Give ``blocks`` the case container they sit in (an inner container's, when one gave it already)."""
+    for block in blocks:
         if block.box is None:
             block.box = box
-        if node.tag == "aside":
-            block.aside = True
+        block.aside = block.aside or aside
 
 
 def _bold_heading(node: Node, text: str) -> bool | None:
@@ -206,28 +226,25 @@ def _bold_heading(node: Node, text: str) -> bool | None:
 
 
 def _list_item(item: Node, out: list[Block], boxes: set[int] = frozenset(), box: int | None = None) -> None:
+    if item.mem_id in boxes:
+        box = item.mem_id
     start = len(out)
     own = _text(item, skip_lists=True)
-    bold = item.css_first("strong") or item.css_first("b")
-    lead = re.sub(r"\s+", " ", bold.text()).strip() if bold is not None else ""
-    nested = [c for c in item.iter() if c.tag in ("ul", "ol", "dl", "table")]
-    if lead and own.startswith(lead) and len(lead) <= 110 and nested and not lead.endswith((".", ":")):
+    lead = _list_lead(item)
+    blurb = _blurb_lead(item) if lead is None and item.mem_id in boxes else None
+    if lead:
         out.append(Block(lead, heading=True))
         rest = own[len(lead):].strip()
         if rest:
             out.append(Block(rest, heading=False))
-    elif item.mem_id in boxes and _blurb_lead(item):
-        # one of a list's news blurbs: its headline opens a case of its own
-        lead = _blurb_lead(item)
-        out.append(Block(lead.rstrip(". "), heading=True, rule=True))
-        out.append(Block(own[len(lead):].strip(), heading=False, url=_link(item)))
+    elif blurb:  # one of a list's news blurbs: its headline opens a case of its own
+        out.append(Block(blurb.rstrip(". "), heading=True, rule=True))
+        out.append(Block(own[len(blurb):].strip(), heading=False, url=_link(item)))
     elif own:
         out.append(Block(own, heading=False, url=_link(item)))
-    for child in nested:
+    for child in (c for c in item.iter() if c.tag in ("ul", "ol", "dl", "table")):
         _blocks(child, out, boxes, box)
-    for block in out[start:]:
-        if block.box is None:
-            block.box = box
+    _mark(out[start:], box)
 
 
 def page_focus(tree: HTMLParser, url: str | None) -> str | None:

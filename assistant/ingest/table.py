@@ -81,9 +81,8 @@ def parse_table(text: str, source: str) -> list[Case]:
         if cell.get("goals"):  # "8|10|12", "6, 15": the goals, as a line of the case
             numbers = re.findall(r"\d{1,2}", cell["goals"])
             blocks.append(Block("Verdensmål: " + ", ".join(numbers) if numbers else cell["goals"], heading=False))
-        contact = {key: cell.get(f"contact_{key}") or cell.get(key) for key in ("name", "role")}
-        contact.update(email=cell.get("email") or None, phone=cell.get("phone") or None)
-        contact = {k: v for k, v in contact.items() if v}
+        contact = {key: cell.get(role) for key, role in (("name", "contact_name"), ("role", "contact_role"),
+                                                         ("email", "email"), ("phone", "phone")) if cell.get(role)}
         case = _case_from_fields(cell.get("id") or None, cell["title"], cell.get("municipality") or None,
                                  contact or None, cell.get("source") or None, blocks, f"{source}#{number}", None)
         focus = focus_label(cell.get("focus"))
