@@ -26,13 +26,21 @@ from urllib.parse import quote
 
 import numpy as np
 
+from .asker import request_part
 from .chunking import split_sentences
 from .goals import goals_in
 from .ingest.contacts import display_phone
 from .language import MAX_QUERY_CHARS, EmptyQueryError, clean_query, detect_language
 from .listing import Listing, is_list_question, list_cases, request_text
 from .markup import linkable_email
-from .municipalities import AREAS, asked_municipalities, asks_municipality, municipalities_of_regions, regions_in
+from .municipalities import (
+    AREAS,
+    asked_municipalities,
+    asked_regions,
+    asks_municipality,
+    municipalities_of_regions,
+    regions_in,
+)
 from .records import Case, Hit, Reply
 from .retriever import Retriever
 from .roles import contacts_for, first_contact, holds_job
@@ -52,6 +60,9 @@ ringe telefon telefonnummer nummer navn navnet står bag ansvarlig ansvarlige
 it there that this they them those their its what who where how which can could should do does
 i me we you is are was the a an and but so also more about tell please thanks contact person
 email e-mail mail address phone number name responsible behind reach call
+would write talk speak ask send message touch get involved join want help out
+skrive skrive tale snakke henvende spørge sende høre være med hjælpe
+thank thanks that's really useful helpful great perfect nice okay super godt fint perfekt nyttigt spændende
 """.split())
 _NO_TOPIC = {
     "da": "Spørgsmålet mangler et emne: hvilken case eller kommune mener du? Spørg fx «Hvem kan jeg kontakte om "
@@ -221,7 +232,7 @@ class Assistant:
         named = asked_municipalities(text)
         known = set(self.retriever.municipalities)
         in_corpus = [m for m in named if m in known]
-        empty_areas = [] if in_corpus else [area for area in regions_in(text) if not known & set(AREAS[area])]
+        empty_areas = [] if in_corpus else [area for area in asked_regions(text) if not known & set(AREAS[area])]
         return in_corpus, [m for m in named if m not in known] + empty_areas
 
     def _search(self, text: str, k: int | None = None, municipality: str | None = None) -> list[Hit]:
@@ -247,7 +258,10 @@ class Assistant:
                 and previous.focus.municipality != self._only:
             previous = None  # a case outside the filter is not carried into this turn
         leaves = changes_topic(message)
-        follow = previous is not None and previous.focus is not None and is_follow_up(message) and not leaves
+        # what the message asks, without what it says about the asker ("I'm with an anglers' club, so who
+        # would I write to?" is a follow-up)
+        request = request_part(message)
+        follow = previous is not None and previous.focus is not None and is_follow_up(request) and not leaves
         if not follow and previous is not None and previous.focus is not None and previous.focus.municipality \
                 and not in_corpus and not elsewhere and not leaves:
             # no pronoun, but still about the case in focus: "How many have found one so far?", "Who's the
@@ -284,7 +298,7 @@ class Assistant:
                 own = self._search(topic, k=1, municipality=focus.municipality)
             hits = _rerank(own[:1] + [h for h in hits if not own or h.passage.id != own[0].passage.id], self.k)
             return Turn(message, language, contact, focus, topic), hits, True
-        if not topic_words(message) and not elsewhere:
+        if not topic_words(request) and not elsewhere:
             # "Hvem kan jeg kontakte om det?" with nothing before it: there is no topic to answer
             return Turn(message, language, contact, None, message, reason="no_topic"), [], False
         text = _join(previous.topic, message) if narrows else message

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from .goals import goals_asked, without_goals
 from .language import detect_language
-from .municipalities import AREAS, municipalities_of_regions, regions_in, without_regions
+from .municipalities import AREAS, asked_regions, municipalities_of_regions, without_regions
 from .records import Case, Hit
 from .retriever import MAX_K, Retriever
 from .sparse import STOPWORDS, words
@@ -188,7 +188,7 @@ def list_cases(retriever: Retriever, question: str, text: str | None = None, mun
     Like an ordinary answer, a Danish question whose topic shares no term with the corpus lists nothing.
     """
     only, goal, region = retriever.check_filters(municipality, goal, region)  # ValueError as a search
-    goals, regions = tuple(goals_asked(question)), tuple(regions_in(question))
+    goals, regions = tuple(goals_asked(question)), tuple(asked_regions(question))
     allowed = _Filter(only, goal, frozenset(municipalities_of_regions(region)) if region is not None else None,
                       goals, frozenset(m for area in regions for m in AREAS[area]) if regions else None)
     request = text or request_text(question)

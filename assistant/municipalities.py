@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from .asker import without_asker_places
+
 MUNICIPALITIES: tuple[str, ...] = (
     "Albertslund", "Allerød", "Assens", "Ballerup", "Billund", "Bornholm", "Brøndby",
     "Brønderslev", "Dragør", "Egedal", "Esbjerg", "Fanø", "Favrskov", "Faxe", "Fredensborg",
@@ -106,7 +108,9 @@ _PARTNER_BEFORE = re.compile(r"\b(?:(?:jointly|together|along|in\s+partnership)\
 
 def asked_municipalities(text: str) -> list[str]:
     """The distinct municipalities a question asks about, in order: those it names, less those it names only
-    as a partner ("… the scheme run jointly with Stevns?")."""
+    as a partner ("… the scheme run jointly with Stevns?") or as where the asker is ("I live in Aarhus. Is
+    there a council that …?"; asker.py)."""
+    text = without_asker_places(text)
     spans = find_municipality_spans(text)
     owners = {name for name, _, start in spans if not _PARTNER_BEFORE.search(text[max(0, start - 40):start])}
     return list(dict.fromkeys(name for name, _, _ in spans if name in owners))  # in order of first mention
@@ -180,6 +184,12 @@ def regions_in(text: str) -> list[str]:
         if names[index] not in seen:
             seen.append(names[index])
     return seen
+
+
+def asked_regions(text: str) -> list[str]:
+    """The regions (and Funen) a question asks about: those it names, less those naming where the asker is
+    ("Jeg bor i Nordjylland. Findes der …?")."""
+    return regions_in(without_asker_places(text))
 
 
 def without_regions(text: str, replacement: str = " ") -> str:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .asker import without_asker_places
 from .corpus import CorpusError
 from .embedding import Embedder, get_embedder
 from .fusion import RetrieverKind, evidence_fusion, rrf
@@ -302,7 +303,7 @@ class Retriever:
             evidence = len(self.data.sparse.query_terms(text)) / len(terms) if terms else 0.0
             weight = cfg.sparse_weight_en if english else cfg.sparse_weight
             named = [m for m in asked_municipalities(question) if m in self._municipality_rows]
-            regional = [m for m in municipalities_of_regions(question) if m in self._municipality_rows and m not in named]
+            regional = [m for m in municipalities_of_regions(without_asker_places(question)) if m in self._municipality_rows and m not in named]
             boosts = cfg.municipality_boost * self._owned_by(pool, named) \
                 + cfg.region_boost * self._owned_by(pool, regional)
             if cfg.goal_boost and (goals := goals_in(question)):  # a goal named: its cases come first
