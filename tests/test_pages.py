@@ -454,3 +454,85 @@ def test_a_postal_address_names_no_case(tmp_path):
         "Netværket for grønne byer, Nørregade 7, 1165 København K, tlf. 33 12 40 90. Skriv til os, hvis I har en "
         "case, vi skal fortælle om, eller hvis I vil have vores nyhedsbrev hver måned.\n", encoding="utf-8")
     assert [c.municipality for c in parse_file(page, page.name) if c.kind == "case"] in (["Kolding"], ["Kolding", None])
+
+
+def test_a_contact_box_in_a_sidebar_beside_main_is_the_pages_contact(tmp_path):
+    # a municipality's own page: the text in <main> names no one; the contact sits in an <aside> next to it
+    page = tmp_path / "regnvandsparken.html"
+    page.write_text(
+        '<html><head><link rel="canonical" href="https://www.vejle.dk/klima/regnvandsparken"></head><body>'
+        '<header><nav><a href="/">Forside</a></nav></header><div class="layout"><main><h1>Regnvandsparken</h1>'
+        "<p>Vi har lavet en gammel fodboldbane om til en park, der kan rumme regnvand fra kvarteret.</p>"
+        "<h2>Hvad fik vi ud af det?</h2><p>Kældrene holdt sig tørre ved sidste skybrud.</p></main>"
+        '<aside class="sidebar"><div class="facts"><h2>Fakta</h2><ul><li>Pris: 9 mio. kr.</li></ul></div>'
+        '<div class="contact"><h2>Kontakt</h2><p><strong>Ole Friis Dam</strong><br>Klimakoordinator, Teknik og Miljø'
+        '<br><a href="mailto:olfd@vejle.dk">olfd@vejle.dk</a><br>Tlf. 76 81 22 40</p></div></aside></div>'
+        '<footer><p>Vejle Kommune, Skolegade 1, 7100 Vejle · <a href="mailto:post@vejle.dk">post@vejle.dk</a></p>'
+        "</footer></body></html>", encoding="utf-8")
+    (case,) = [c for c in parse_file(page, page.name) if c.kind == "case"]
+    assert case.municipality == "Vejle"
+    assert [(c.name, c.role, c.department, c.email, c.phone) for c in case.contacts] == [
+        ("Ole Friis Dam", "klimakoordinator", "Teknik og Miljø", "olfd@vejle.dk", "+4576812240")]
+    assert "9 mio. kr." in case.text  # the facts box beside the text is part of the case
+
+
+def test_a_sidebar_is_not_read_when_the_main_text_names_its_contact(tmp_path):
+    page = tmp_path / "side.html"
+    page.write_text(
+        "<html><body><main><h1>Delebiler</h1><p>Vejle Kommune deler 20 elbiler med borgerne om aftenen.</p>"
+        "<p>Kontakt: Ida Lund, projektleder, idlu@vejle.dk</p></main>"
+        '<aside><h2>Nyhedsbrev</h2><p>Skriv til nyhed@vejle.dk for at få nyhedsbrevet.</p></aside></body></html>',
+        encoding="utf-8")
+    (case,) = [c for c in parse_file(page, page.name) if c.kind == "case"]
+    assert [c.email for c in case.contacts] == ["idlu@vejle.dk"] and "Nyhedsbrev" not in case.text
+
+
+@pytest.mark.parametrize("line, expected", [
+    # a job, then its unit, both after the name
+    ("Ole Friis Dam Klimakoordinator, Teknik og Miljø olfd@vejle.dk Tlf. 76 81 22 40",
+     ("Ole Friis Dam", "klimakoordinator", "Teknik og Miljø", "olfd@vejle.dk", "+4576812240")),
+    # a job glued to the end of the name; a bare number after "·" following the address
+    ("Rikke Holm Bach Sundhedsplejerske rhba@vejle.dk · 76 81 22 41",
+     ("Rikke Holm Bach", "sundhedsplejerske", None, "rhba@vejle.dk", "+4576812241")),
+    # "konsulent i <unit>": the preposition is not part of the job
+    ("Kontakt: Jens Krog Ravn, konsulent i Børn og Unge, jkra@vejle.dk",
+     ("Jens Krog Ravn", "konsulent", "Børn og Unge", "jkra@vejle.dk", None)),
+    # the surname before a comma is not the start of the unit
+    ("Jens Holm, Teknik og Miljø, jeho@vejle.dk", ("Jens Holm", None, "Teknik og Miljø", "jeho@vejle.dk", None)),
+])
+def test_contact_lines_give_name_job_unit_and_phone(line, expected):
+    from assistant.ingest.contacts import parse_contacts
+
+    (contact,) = parse_contacts(line)
+    assert (contact.name, contact.role, contact.department, contact.email, contact.phone) == expected
+
+
+def test_the_first_case_card_keeps_its_title_over_a_municipality_label(tmp_path):
+    cards = [("Værkstedet for mænd over 65", "Vejle Kommune", "Mænd mødes to gange om ugen og reparerer cykler.",
+              "mhol@vejle.dk"),
+             ("Lektiecafé på biblioteket", "Vejen Kommune", "Frivillige pensionister hjælper elever med lektier.",
+              "pela@vejen.dk")]
+    body = "".join(f'<article class="card"><h2>{t}</h2><p class="muni">{m}</p><p class="goals">Verdensmål: 3, 10</p>'
+                   f'<div class="body"><p>{p}</p></div><div class="contact"><h3>Kontakt</h3>'
+                   f"<p>Mia Holm, projektleder<br>{e}</p></div></article>" for t, m, p, e in cards)
+    page = tmp_path / "trivsel.html"
+    page.write_text("<html><body><main><h1>Trivsel</h1><p>Fællesskaber mod ensomhed i to kommuner, der har prøvet "
+                    f"noget nyt.</p>{body}</main></body></html>", encoding="utf-8")
+    cases = parse_file(page, page.name)
+    assert [(c.municipality, c.title) for c in cases] == [
+        (None, "Trivsel"), ("Vejle", "Værkstedet for mænd over 65"), ("Vejen", "Lektiecafé på biblioteket")]
+    assert "Værkstedet" not in cases[0].text
+
+
+def test_share_links_and_a_contents_line_with_one_dot_are_furniture(tmp_path):
+    page = tmp_path / "rapport.txt"
+    page.write_text(
+        "Grønne kommuner 2024\n\nDel på facebook\nSend som mail\nUdskriv\n\nIndhold\n\n"
+        "1. Om året ........................ 2\n2. Vejle: Regnbede langs vejene . 3\n\n"
+        "1. Om året\n\nNetværket mødtes fire gange i 2024 og besøgte hinandens projekter.\n\n"
+        "2. Vejle: Regnbede langs vejene\n\nVejle Kommune har gravet regnbede langs tre veje, så kloakken ikke "
+        "løber over.\n\nKontakt: Ida Lund, projektleder, idlu@vejle.dk\n", encoding="utf-8")
+    cases = parse_file(page, page.name)
+    assert [(c.municipality, c.title) for c in cases] == [(None, "Grønne kommuner 2024"),
+                                                         ("Vejle", "Vejle: Regnbede langs vejene")]
+    assert not any("Send som mail" in c.text or ". 3" in c.text for c in cases)

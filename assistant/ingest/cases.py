@@ -111,6 +111,19 @@ def _is_label(text: str) -> bool:
                                                  or sum(w[:1].isupper() for w in tokens) >= 2)
 
 
+def _box_names_municipality(blocks: list[Block], i: int) -> bool:
+    """Whether the case container that block ``i`` opens names a municipality."""
+    box = blocks[i].box
+    if i and blocks[i - 1].box == box:
+        return False  # not the container's first block
+    for block in blocks[i:]:
+        if block.box != box:
+            return False
+        if find_municipalities(block.text):
+            return True
+    return False
+
+
 def _segment(blocks: list[Block], last_boxed: int) -> tuple[list[Block], list[list[Block]]]:
     """Split body blocks into (intro blocks, case block lists); ``last_boxed`` is the index of the last block
     inside one of the page's case containers (``len(blocks)`` when it has none)."""
@@ -136,7 +149,10 @@ def _segment(blocks: list[Block], last_boxed: int) -> tuple[list[Block], list[li
             # still in the intro: a case starts where a paragraph names a municipality
             starts = (block.rule and _is_contact_line(block.text)) or (not block.is_heading and find_municipalities(block.text)) or (
                 block.is_heading and nxt is not None and not nxt.is_heading and find_municipalities(nxt.text)
-            )
+            ) or (  # a heading over a label that only names the municipality ("Gladsaxe Kommune")
+                block.is_heading and nxt is not None and _kommune_named(nxt) and len(nxt.text.split()) <= 4
+            ) or (block.box is not None and i <= last_boxed and _box_names_municipality(blocks, i))
+            # (the first of the page's case containers that names a municipality starts with its first block)
             if starts:
                 current = [block]
                 cases.append(current)

@@ -103,7 +103,9 @@ _FURNITURE = re.compile(
     r"|(?:hentet|gemt|downloadet|udskrevet|saved|retrieved|fetched|accessed|printed)(?:\s+\w+)?\s*:?\s*\d.{0,60}"
     r"|(?:del|share)(?:\s+(?:på|on|via))?\s+(?:facebook|linkedin|twitter|x|e-?mail)"
     r"|side\s+\d+\s+af\s+\d+|page\s+\d+\s+of\s+\d+"                        # page footers
-    r"|.{1,100}?(?:\.{4,}|…{2,})\s*\d{1,4}"                                     # contents: "Titel ...... 4"
+    r"|.{1,100}?(?:\.{4,}|…{2,}|\s\.{1,3}\s)\s*\d{1,4}"                     # contents: "Titel ...... 4", "… kasseret . 5"
+    r"|(?:send|e-?mail)\s+(?:som|as|til|to|this)\s+(?:e-?mail|mail|en\s+ven|a\s+friend|page)"  # share links
+    r"|(?:share|print|del|udskriv)\s+(?:this|denne|siden|artiklen)(?:\s+(?:page|article|side|artikel))?"
     r"|inspirationskatalog(?:et)?\s+[\wæøå -]{0,50}"                          # catalogue breadcrumb
     r"|[^\s/›>»|]{1,30}(?:\s*[/›>»|]\s*[^\s/›>»|][^/›>»|]{0,30}){1,5})$",      # breadcrumbs "Tema / Økonomi"
     re.IGNORECASE)

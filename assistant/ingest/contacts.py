@@ -50,7 +50,8 @@ _DEPARTMENT = re.compile(
 # a word naming a job (at the start of a sentence it is capitalised like a name)
 _ROLE_NOUN = re.compile(r"(?:leder|chef|konsulent|koordinator|ansvarlig|direktør|ambassadør|formand|borgmester|"
                         r"medarbejder|rådgiver|specialist|assistent|sekretær|inspektør|guide|manager|planlægger|"
-                        r"arkitekt|ingeniør|fuldmægtig|rådmand|forstander|underviser|lærer|pedel)$", re.IGNORECASE)
+                        r"arkitekt|ingeniør|fuldmægtig|rådmand|forstander|underviser|lærer|pedel|vejleder|pædagog|"
+                        r"plejerske|terapeut|psykolog|biolog|økonom|analytiker|tovholder)$", re.IGNORECASE)
 # words that lead in to a name rather than being its role ("… kan du kontakte Jens Holm")
 _LEAD_IN = {"kontakt", "kontakte", "kontaktperson", "kontaktpersonen", "til", "ved", "hos", "du", "os", "kan", "mere",
             "vide", "vil", "eller", "og", "med", "skriv", "ring", "contact", "please", "or", "and", "er", "is"}
@@ -58,7 +59,8 @@ _ROLE_WORD = re.compile(r"^[a-zæøå][\wæøå()-]*$")
 _CUE = re.compile(r"^\s*(?:kontakt(?:e|person(?:en)?)?|contact|skriv\s+til|ring\s+til|ved|hos|til|på|via|eller|"
                   r"kan\s+du|du\s+kan|vil\s+du\s+vide\s+mere[,?]?)\b\s*:?\s*", re.IGNORECASE)
 _GLUE = re.compile(r"\b(på|on|at|eller|or|e-?mail|mail|tlf|telefon|mobil|phone)\b\.?\s*:?", re.IGNORECASE)
-_AFTER_ADDRESS = re.compile(r"@[\w-]+(?:\.[\w-]+)+[\s,;]*$")  # "jeho@x.dk, 12 34 56 78"
+_AFTER_ADDRESS = re.compile(r"@[\w-]+(?:\.[\w-]+)+[\s,;·|/–-]*$")  # "jeho@x.dk, 12 34 56 78", "… · 12 34 56 78"
+_PHONE_WORD = re.compile(r"\b(?:tlf|telefon|phone|tel|mobil|mob|direkte)\b\.?", re.IGNORECASE)
 _PHONE_CUE = re.compile(r"(?:tlf|telefon|phone|tel|mobil|mob|ring|eller|på|or)\.?\s*:?\s*$", re.IGNORECASE)
 
 
@@ -133,7 +135,20 @@ def _person(clause: str) -> tuple[str | None, str | None, str | None]:
     clause = _split_glued(clause)
     department_match = _DEPARTMENT.search(clause)
     department = department_match.group(0).strip(" ,;:") if department_match else None
-    rest = clause[:department_match.start()] + " , " + clause[department_match.end():] if department_match else clause
+    lead_role = None
+    cut = (department_match.start(), department_match.end()) if department_match else None
+    while department and lead_role is None:
+        head, comma, tail = department.partition(",")
+        if not comma or len(head.split()) != 1:
+            break
+        if _ROLE_NOUN.search(head.strip()):  # "Klimakoordinator, Natur og Klima": a job, then its unit
+            lead_role = head.strip().lower()
+        elif not re.search(r"[A-ZÆØÅ][\wæøå-]+ $", clause[:cut[0]]):
+            break
+        # (else "Jens Holm, Teknik og Miljø": the first word is the end of a name, not part of the unit)
+        department = tail.strip() or None
+        cut = (clause.index(",", cut[0]) + 1, cut[1])
+    rest = clause[:cut[0]] + " , " + clause[cut[1]:] if cut else clause
     rest = _CUE.sub(" ", rest)
     name, role = None, None
     for match in _NAME.finditer(rest):
@@ -142,6 +157,11 @@ def _person(clause: str) -> tuple[str | None, str | None, str | None]:
         if len(candidate.split()) >= 3 and _ROLE_NOUN.search(first_word):  # "Ungdomsskoleleder Per Mølgaard"
             rest = rest[:match.start()] + " " + first_word.lower() + " " + rest[match.start() + len(first_word):]
             candidate = candidate[len(first_word):].strip()
+            match = re.search(re.escape(candidate), rest)
+        last_word = candidate.split()[-1]
+        if len(candidate.split()) >= 3 and _ROLE_NOUN.search(last_word):  # "Jonas Bech Ravn Udviklingskonsulent"
+            rest = rest[:match.end() - len(last_word)] + ", " + last_word.lower() + rest[match.end():]
+            candidate = candidate[:-len(last_word)].strip()
             match = re.search(re.escape(candidate), rest)
         if _is_name(candidate):
             name = candidate
@@ -158,11 +178,11 @@ def _person(clause: str) -> tuple[str | None, str | None, str | None]:
                 tail = _GLUE.sub(" ", after).strip()
                 first = re.split(r"\s*[,;–]\s*", tail.lstrip(" ,;:–-"), maxsplit=1)[0].strip(" .()")
                 if first and after.lstrip().startswith(",") and re.fullmatch(r"[a-zæøå][\wæøå -]{2,50}", first):
-                    role = first
+                    role = re.sub(r"(?:\s+(?:for|i|til|ved|hos|of|in|at))+$", "", first)  # "konsulent i <unit>"
             break
     if department and name and department.lower().startswith(name.lower()):
         department = None
-    return name, role, department
+    return name, role or (lead_role if name else None), department
 
 
 def parse_contacts(text: str) -> list[Contact]:
@@ -178,7 +198,8 @@ def parse_contacts(text: str) -> list[Contact]:
     previous_end = 0
     pending_phone_for: int | None = None
     for i, (start, end, kind, value) in enumerate(anchors):
-        if kind == "phone" and pending_phone_for is not None and not re.search(r"[A-ZÆØÅ]", text[previous_end:start]):
+        between = _PHONE_WORD.sub(" ", text[previous_end:start])  # "… · Tlf. 88 88 52 71" goes with the address
+        if kind == "phone" and pending_phone_for is not None and not re.search(r"[A-ZÆØÅ]", between):
             contacts[pending_phone_for] = _with_phone(contacts[pending_phone_for], value)
             previous_end = end
             continue

@@ -23,6 +23,7 @@ from selectolax.lexbor import LexborNode as Node
 from ..goals import goals_in
 from ..records import Case
 from .cases import parse_theme_blocks
+from .common import _EMAIL as EMAIL
 from .common import LINKS_HEADING, Block, drop_furniture, focus_label
 
 _DROP_TAGS = ("script", "style", "noscript", "template", "svg", "iframe", "form", "button", "select", "figcaption",
@@ -92,6 +93,29 @@ def _clean(tree: HTMLParser) -> Node | None:
             for node in main.css(tag):
                 node.decompose()
     return main
+
+
+def _contact_sidebars(tree: HTMLParser, main: Node) -> list[Node]:
+    """The sidebars beside the main content that hold its contact, when the main content names none: a
+    municipality's own page often puts "Kontakt" (and a facts box) in an <aside> next to <main>."""
+    if main is tree.body or EMAIL.search(main.text()) or main.css_first('a[href^="mailto:"]') is not None:
+        return []
+    inside = {node.mem_id for node in main.traverse(include_text=False)}
+    out = []
+    for node in tree.css('aside, [role="complementary"]'):
+        if node.mem_id in inside or any(parent.tag in ("header", "footer", "nav") or parent.mem_id in
+                                        {n.mem_id for n in out} for parent in _ancestors(node)):
+            continue
+        if EMAIL.search(node.text()):
+            out.append(node)
+    return out
+
+
+def _ancestors(node: Node):
+    parent = node.parent
+    while parent is not None:
+        yield parent
+        parent = parent.parent
 
 
 def _only_furniture_headings(node: Node) -> bool:
@@ -269,6 +293,10 @@ def html_blocks(html: str) -> tuple[list[Block], str | None, str | None, str | N
     blocks: list[Block] = []
     if main is not None:
         _blocks(main, blocks, case_boxes(main))
+        for sidebar in _contact_sidebars(tree, main):
+            start = len(blocks)
+            _blocks(sidebar, blocks)
+            _mark(blocks[start:], None, aside=True)
     blocks = drop_furniture(blocks)
     h1 = tree.css_first("h1")
     h1_text = re.sub(r"\s+", " ", h1.text()).strip() if h1 is not None else ""
