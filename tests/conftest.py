@@ -137,6 +137,13 @@ def tuning_index(tmp_path_factory, e5_embedder) -> Path:
 
 
 @pytest.fixture(scope="session")
+def tuning4_retriever(tmp_path_factory, e5_embedder) -> Retriever:
+    """The fourth tuning corpus (Danish pages and one English page) indexed with the real model, once."""
+    index = tmp_path_factory.mktemp("tuning4") / "index"
+    return Retriever.build(ROOT / "eval-tuning4" / "corpus", index, embedder=e5_embedder)
+
+
+@pytest.fixture(scope="session")
 def real_retriever(tmp_path_factory, e5_embedder) -> Retriever:
     """The bundled corpus indexed with the real default model, once per session."""
     index = tmp_path_factory.mktemp("index") / "index"
