@@ -19,8 +19,8 @@ import re
 _SELF_EN = (r"i['’]m|(?-i:I)m|(?-i:I)\s+(?:am|work|live|run|own|sit|teach|study|represent|volunteer|chair|manage|"
             r"coach|lead|help\s+run|just\s+moved|moved)|we['’]re|we\s+(?:are|run|own|live|represent)|my\s+name\s+is")
 _SELF_DA = (r"jeg\s+er|jeg\s+bor|jeg\s+arbejder|jeg\s+sidder|jeg\s+driver|jeg\s+underviser|jeg\s+læser|"
-            r"jeg\s+studerer|jeg\s+kommer\s+fra|jeg\s+repræsenterer|jeg\s+har\s+en|jeg\s+er\s+lige\s+flyttet|"
-            r"jeg\s+er\s+flyttet|vi\s+er|vi\s+bor|vi\s+driver|vi\s+har\s+en|mit\s+navn\s+er")
+            r"jeg\s+studerer|jeg\s+kommer\s+fra|jeg\s+repræsenterer|jeg\s+har\s+en|vi\s+er|vi\s+bor|vi\s+driver|"
+            r"vi\s+har\s+en|mit\s+navn\s+er")
 # a first-person clause at the start of a sentence or after a comma/dash
 _SELF_START = re.compile(rf"(?:^|(?<=[.!?;:])\s+|(?<=,)\s*|\s[-–—]\s)(?:(?:hi|hello|hej|ok|okay|so|well|nå|altså)[,!]?\s+)?"
                          rf"(?:{_SELF_EN}|{_SELF_DA})\b", re.IGNORECASE)
@@ -35,6 +35,9 @@ _INTEREST = re.compile(
     r"interesse\w*|nysgerrig|spekulerer|leder\s+efter|søger|undersøger|arbejder\s+med|om|angående|vedrørende|"
     r"planlægger|vil\s+gerne|ønsker|mangler|gerne\s+vil|overvejer)\b",
     re.IGNORECASE)
+# ... and one stating an interest in a place ("I'm curious what Aarhus does"): the place is asked about
+_INTEREST_PLACE = re.compile(r"\b(?:interest(?:ed)?|curious|wonder\w*|interesse\w*|nysgerrig|spekulerer)\b",
+                             re.IGNORECASE)
 # the request asks about the asker's own place: "what is my council doing", "hos os", "her i kommunen"
 _OWN_PLACE = re.compile(
     r"\b(?:my|our)\s+(?:own\s+)?(?:municipality|council|town|city|area|region|kommune|local\s+authority)\b"
@@ -77,10 +80,6 @@ def without_asker_places(text: str) -> str:
     blanked = _blank(text, spans)
     return text if _OWN_PLACE.search(blanked) or not re.search(r"\w", blanked) else blanked
 
-
-# an interest in a place ("I'm curious what Aarhus does"): the place is asked about
-_INTEREST_PLACE = re.compile(r"\b(?:interest(?:ed)?|curious|wonder\w*|interesse\w*|nysgerrig|spekulerer)\b",
-                             re.IGNORECASE)
 
 
 def request_part(text: str) -> str:

@@ -61,7 +61,7 @@ it there that this they them those their its what who where how which can could 
 i me we you is are was the a an and but so also more about tell please thanks contact person
 email e-mail mail address phone number name responsible behind reach call
 would write talk speak ask send message touch get involved join want help out
-skrive skrive tale snakke henvende spørge sende høre være med hjælpe
+skrive tale snakke henvende spørge sende høre være med hjælpe
 thank thanks that's really useful helpful great perfect nice okay super godt fint perfekt nyttigt spændende
 """.split())
 _NO_TOPIC = {

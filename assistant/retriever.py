@@ -12,7 +12,6 @@ from pathlib import Path
 
 import numpy as np
 
-from .asker import without_asker_places
 from .corpus import CorpusError
 from .embedding import Embedder, get_embedder
 from .fusion import RetrieverKind, evidence_fusion, rrf
@@ -22,7 +21,9 @@ from .language import clean_query, detect_language, strip_contact_frame
 from .manifest import IndexLoadError, read_manifest, recorded_corpus, staleness
 from .municipalities import (
     ALL_MUNICIPALITIES,
+    AREAS,
     asked_municipalities,
+    asked_regions,
     asks_municipality,
     check_region,
     municipalities_of_regions,
@@ -299,9 +300,6 @@ class Retriever:
             pool = allowed if allowed is not None else np.arange(n)
 
         dense, sparse = dense_all[pool].astype(np.float64), sparse_all[pool].astype(np.float64)
-        hubs = self._hubness("en" if english else "da") if kind == RetrieverKind.HYBRID and cfg.hub_weight else None
-        # the fusion sees a cosine less the passage's same-language hubness; hits report the cosine itself
-        ranked_dense = dense - cfg.hub_weight * hubs[pool] if hubs is not None else dense
         if kind == RetrieverKind.DENSE:
             fused = dense.copy()
         elif kind == RetrieverKind.BM25:
@@ -312,8 +310,12 @@ class Retriever:
             terms = self.data.sparse.tokenizer(text)
             evidence = len(self.data.sparse.query_terms(text)) / len(terms) if terms else 0.0
             weight = cfg.sparse_weight_en if english else cfg.sparse_weight
+            # the fusion sees a cosine less the passage's same-language hubness; hits report the cosine itself
+            hubs = self._hubness("en" if english else "da") if cfg.hub_weight else None
+            ranked_dense = dense - cfg.hub_weight * hubs[pool] if hubs is not None else dense
             named = [m for m in asked_municipalities(question) if m in self._municipality_rows]
-            regional = [m for m in municipalities_of_regions(without_asker_places(question)) if m in self._municipality_rows and m not in named]
+            regional = [m for area in asked_regions(question) for m in AREAS[area]
+                        if m in self._municipality_rows and m not in named]
             boosts = cfg.municipality_boost * self._owned_by(pool, named) \
                 + cfg.region_boost * self._owned_by(pool, regional)
             if cfg.goal_boost and (goals := goals_in(question)):  # a goal named: its cases come first

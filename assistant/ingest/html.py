@@ -23,8 +23,7 @@ from selectolax.lexbor import LexborNode as Node
 from ..goals import goals_in
 from ..records import Case
 from .cases import parse_theme_blocks
-from .common import _EMAIL as EMAIL
-from .common import LINKS_HEADING, Block, drop_furniture, focus_label
+from .common import _EMAIL, LINKS_HEADING, Block, drop_furniture, focus_label
 
 _DROP_TAGS = ("script", "style", "noscript", "template", "svg", "iframe", "form", "button", "select", "figcaption",
               "img", "picture", "video", "audio", "canvas", "object")
@@ -98,15 +97,15 @@ def _clean(tree: HTMLParser) -> Node | None:
 def _contact_sidebars(tree: HTMLParser, main: Node) -> list[Node]:
     """The sidebars beside the main content that hold its contact, when the main content names none: a
     municipality's own page often puts "Kontakt" (and a facts box) in an <aside> next to <main>."""
-    if main is tree.body or EMAIL.search(main.text()) or main.css_first('a[href^="mailto:"]') is not None:
+    if main.mem_id == tree.body.mem_id or _EMAIL.search(main.text()) \
+            or main.css_first('a[href^="mailto:"]') is not None:
         return []
-    inside = {node.mem_id for node in main.traverse(include_text=False)}
-    out = []
+    out: list[Node] = []
     for node in tree.css('aside, [role="complementary"]'):
-        if node.mem_id in inside or any(parent.tag in ("header", "footer", "nav") or parent.mem_id in
-                                        {n.mem_id for n in out} for parent in _ancestors(node)):
-            continue
-        if EMAIL.search(node.text()):
+        # not inside the main content, the site's chrome, or a sidebar already taken
+        taken = {main.mem_id} | {n.mem_id for n in out}
+        if not any(p.mem_id in taken or p.tag in ("header", "footer", "nav") for p in _ancestors(node)) \
+                and _EMAIL.search(node.text()):
             out.append(node)
     return out
 
