@@ -536,3 +536,21 @@ def test_share_links_and_a_contents_line_with_one_dot_are_furniture(tmp_path):
     assert [(c.municipality, c.title) for c in cases] == [(None, "Grønne kommuner 2024"),
                                                          ("Vejle", "Vejle: Regnbede langs vejene")]
     assert not any("Send som mail" in c.text or ". 3" in c.text for c in cases)
+
+
+def test_a_page_without_main_drops_its_navigation_header_footer_and_sidebar(tmp_path):
+    # no <main>, <article> or role=main: the body is the content, less the site's chrome
+    page = tmp_path / "side.html"
+    page.write_text(
+        "<html><body><header><p>Vejen Kommune · Borger · Erhverv · Politik</p></header>"
+        "<nav><ul><li><a href='/a'>Affald og genbrug i hele kommunen</a></li></ul></nav>"
+        "<div class='indhold'><h1>Lektiecafé på biblioteket</h1><p>Vejen Kommune har åbnet en lektiecafé, hvor "
+        "frivillige pensionister hjælper elever i 4.-9. klasse to eftermiddage om ugen.</p>"
+        "<p>Kontakt: Pia Lund, projektleder, pilu@vejen.dk</p></div>"
+        "<aside><p>Nyhedsbrev: skriv til nyhedsbrev@vejen.dk</p></aside>"
+        "<footer><p>Vejen Kommune, Rådhuspassagen 3, 6600 Vejen, post@vejen.dk</p></footer></body></html>",
+        encoding="utf-8")
+    (case,) = [c for c in parse_file(page, page.name) if c.kind == "case"]
+    assert [c.email for c in case.contacts] == ["pilu@vejen.dk"]
+    assert "Rådhuspassagen" not in case.text and "Affald og genbrug" not in case.text
+    assert "Nyhedsbrev" not in case.text

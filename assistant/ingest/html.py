@@ -87,7 +87,7 @@ def _clean(tree: HTMLParser) -> Node | None:
     for node in doomed:  # (collected first: the tree must not change while it is walked)
         if node.parent is not None:
             node.decompose()
-    if main is tree.body:
+    if main.mem_id == tree.body.mem_id:
         for tag in _OUTSIDE_TAGS:
             for node in main.css(tag):
                 node.decompose()
