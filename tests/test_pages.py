@@ -554,3 +554,14 @@ def test_a_page_without_main_drops_its_navigation_header_footer_and_sidebar(tmp_
     assert [c.email for c in case.contacts] == ["pilu@vejen.dk"]
     assert "Rådhuspassagen" not in case.text and "Affald og genbrug" not in case.text
     assert "Nyhedsbrev" not in case.text
+
+
+def test_main_content_whose_own_class_reads_like_furniture_is_kept(tmp_path):
+    # "social" (as in social sustainability) is also a share-bar word; the main content itself is never dropped
+    page = tmp_path / "kort-nyt.html"
+    page.write_text(
+        '<html><body><main class="theme-social-sustainability"><h3>Lektiecafé på biblioteket</h3>'
+        "<p>Vejen Kommune har åbnet en lektiecafé, hvor frivillige pensionister hjælper elever to eftermiddage om "
+        "ugen.</p><p>Kontakt: Pia Lund, projektleder, pilu@vejen.dk</p></main></body></html>", encoding="utf-8")
+    cases = [c for c in parse_file(page, page.name) if c.kind == "case"]
+    assert [(c.municipality, [x.email for x in c.contacts]) for c in cases] == [("Vejen", ["pilu@vejen.dk"])]

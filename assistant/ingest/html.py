@@ -82,7 +82,7 @@ def _clean(tree: HTMLParser) -> Node | None:
     if main is None:
         return None
     doomed = [node for node in main.traverse(include_text=False)
-              if node is not main and node.tag not in _HEADINGS and _FURNITURE.search(_label(node))
+              if node.mem_id != main.mem_id and node.tag not in _HEADINGS and _FURNITURE.search(_label(node))
               and _only_furniture_headings(node)]  # never a container of the content's headings
     for node in doomed:  # (collected first: the tree must not change while it is walked)
         if node.parent is not None:
