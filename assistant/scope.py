@@ -6,6 +6,11 @@ local election is or what the property tax is. A question about such an errand i
 even when it names a municipality that has a case ("Hvor kan jeg aflevere storskrald i Faxe?"), instead
 of with the nearest case. Only the errand's object counts (a service, document, permit, tax or election),
 never a topic word a case could hold ("affald", "flytte", "MitID": a case may teach pensioners to use it).
+Besides those objects, a question asking in the first person singular how, where or when to carry out one
+of the procedures a citizen does with the council (pay, book, report, register, renew, apply, enrol: "How
+do I book a civil wedding?", "Hvordan melder jeg flytning?") is an errand whatever its object; signing
+oneself up ("melde mig", "sign up") and getting in touch are not among them, nor is "how can one" ("Hvor
+kan man købe gamle døre …?" is a case question).
 """
 
 from __future__ import annotations
@@ -24,7 +29,17 @@ _ERRAND = re.compile(r"""\b(?:
 )\b""", re.IGNORECASE | re.VERBOSE)
 
 
+_EN_VERB = r"(?:pay|book|report|register|renew|apply|enrol+)"
+_DA_PRESENT = r"(?:betaler|booker|melder|anmelder|indberetter|søger\s+om|ansøger|fornyer|indskriver)"
+_DA_INFINITIVE = r"(?:betale|booke|melde|anmelde|indberette|søge\s+om|ansøge|forny|indskrive)"
+_PROCEDURE = re.compile(rf"""
+    \b(?:how|where|when)\s+(?:do|can|should|must)\s+I\s+(?:go\s+about\s+)?{_EN_VERB}(?:ing)?\b
+  | \b(?:hvordan|hvor|hvornår)\s+{_DA_PRESENT}\s+jeg\b(?!\s+mig)
+  | \b(?:hvordan|hvor|hvornår)\s+(?:kan|skal|må)\s+jeg\s+{_DA_INFINITIVE}\b(?!\s+mig)
+""", re.IGNORECASE | re.VERBOSE)
+
+
 def is_errand(text: str) -> bool:
     """Whether ``text`` asks about a citizen's own errand with the municipality (documents, permits, opening
-    hours, taxes, elections): nothing the cases answer."""
-    return bool(_ERRAND.search(text))
+    hours, taxes, elections) or asks how to carry out such a procedure: nothing the cases answer."""
+    return bool(_ERRAND.search(text) or _PROCEDURE.search(text))

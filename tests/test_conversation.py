@@ -283,7 +283,15 @@ def test_follow_ups_in_english_written_for_the_tuning_corpus(tuning):
     # topics a case may hold
     ("Hvem hjælper ældre med MitID og tablets?", False), ("Hvilken kommune får unge til at passe på naturen?", False),
     ("Which council helps students who just moved to town?", False), ("Hvad røg i skraldespanden på plejecentrene?", False),
-    ("Pas på vandet: hvem renser søerne?", False)])
+    ("Pas på vandet: hvem renser søerne?", False),
+    # a procedure asked for in the first person, whatever its object (fixtures of my own)
+    ("How do I pay a fine for my dog off the lead?", True), ("Where can I report a fallen tree on the cycle path?", True),
+    ("When should I enrol my daughter at the music school?", True), ("Hvordan anmelder jeg en væltet lygtepæl?", True),
+    ("Hvornår skal jeg forny mit handicapkort?", True), ("Hvordan betaler jeg for vinterbadet i havnen?", True),
+    # ... but not signing up, getting in touch, or how one does something
+    ("Hvordan melder jeg mig som frivillig i lektiecaféen?", False), ("How do I get in touch with the project lead?", False),
+    ("How can I sign up to help in the community garden?", False), ("Hvor kan man købe brugte mursten?", False),
+    ("How did the council pay for the solar panels?", False), ("Who do I report to on the school bus project?", False)])
 def test_a_citizens_errand_is_recognised(message, expected):
     from assistant.scope import is_errand
     assert is_errand(message) is expected
