@@ -63,6 +63,8 @@ email e-mail mail address phone number name responsible behind reach call
 would write talk speak ask send message touch get involved join want help out
 skrive tale snakke henvende spørge sende høre være med hjælpe
 thank thanks that's really useful helpful great perfect nice okay super godt fint perfekt nyttigt spændende
+whats what's who's whos person's persons job title role position stilling titel jobtitel rolle stillingsbetegnelse
+kontaktpersonens kontaktpersoner personen personens
 """.split())
 _NO_TOPIC = {
     "da": "Spørgsmålet mangler et emne: hvilken case eller kommune mener du? Spørg fx «Hvem kan jeg kontakte om "

@@ -259,6 +259,16 @@ def test_a_question_for_a_new_municipality(message, expected):
 
 
 @pytest.mark.integration
+@pytest.mark.parametrize("follow_up", ["whats the contact persons job title?", "What is the contact person's role?",
+                                       "Hvad er kontaktpersonens stilling?", "Og hvad er hans titel?"])
+def test_asking_for_the_contacts_job_title_stays_on_the_case(tuning, follow_up):
+    # a job title, a role or a position is a detail of the contact, not a topic (eval-tuning4's t4d-19 left
+    # its case for another with "whats the contact persons job title?")
+    assert _last(tuning, ["Is any council letting villagers own the solar panels themselves?", follow_up]) \
+        == ("Kerteminde", "soflp@kerteminde.dk")
+
+
+@pytest.mark.integration
 def test_follow_ups_in_english_written_for_the_tuning_corpus(tuning):
     # from eval-tuning/dialogues-3.jsonl (written for session 7's conversation changes, README "Conversation")
     # the case in focus is not among the five best passages for "How many take part?" alone
