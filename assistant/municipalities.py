@@ -54,7 +54,7 @@ def normalize_municipality(name: str | None) -> str | None:
     """'Frederikshavn Kommune' -> 'Frederikshavn'; aliases to the official bare name."""
     if name is None:
         return None
-    bare = re.sub(r"\s+(kommune|municipality)$", "", name.strip(), flags=re.IGNORECASE).strip()
+    bare = re.sub(r"\s+((?:regions)?kommune|municipality)$", "", name.strip(), flags=re.IGNORECASE).strip()
     bare = re.sub(r"^(?:kommune(?:qarfik)?|municipality\s+of)\s+", "", bare, flags=re.IGNORECASE).strip()
     if not bare:
         return None
@@ -64,6 +64,8 @@ def normalize_municipality(name: str | None) -> str | None:
     for alias, official in ALIASES.items():
         if alias.lower() == bare.lower():
             return official
+    if bare.lower().endswith("s") and bare != name.strip():  # "Bornholms Regionskommune", "Vesthimmerlands Kommune"
+        return normalize_municipality(bare[:-1]) if normalize_municipality(bare[:-1]) in ALL_MUNICIPALITIES else bare
     return bare
 
 
@@ -77,7 +79,7 @@ def _pattern() -> re.Pattern[str]:
     # ("Ballerupbibliotekerne")
     return re.compile(
         rf"(?<![\w-])(?P<prefix>[Kk]ommune(?:qarfik)?\s+|(?:[Kk]ommune|[Mm]unicipality)\**\s*:\**\s*)?({alternatives})(?:s|['’]s?)?"
-        rf"(?:bibliotek(?:et|erne)?)?(?P<kommune>\s+[Kk]ommunes?)?(?![\w-])",
+        rf"(?:bibliotek(?:et|erne)?)?(?P<kommune>\s+(?:[Rr]egions)?[Kk]ommunes?)?(?![\w-])",
         re.IGNORECASE,
     )
 

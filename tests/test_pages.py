@@ -499,6 +499,16 @@ def test_a_sidebar_is_not_read_when_the_main_text_names_its_contact(tmp_path):
      ("Jens Krog Ravn", "konsulent", "Børn og Unge", "jkra@vejle.dk", None)),
     # the surname before a comma is not the start of the unit
     ("Jens Holm, Teknik og Miljø, jeho@vejle.dk", ("Jens Holm", None, "Teknik og Miljø", "jeho@vejle.dk", None)),
+    # a job in lower case right after the name, no comma
+    ("Lise Dahl Krog naturvejleder lidk@vejle.dk 76 81 22 42",
+     ("Lise Dahl Krog", "naturvejleder", None, "lidk@vejle.dk", "+4576812242")),
+    # an English job in title case; a job starting with an acronym keeps its case
+    ("Tom Berg Lund, Energy Officer, tobl@vejle.dk", ("Tom Berg Lund", "energy officer", None, "tobl@vejle.dk", None)),
+    ("Eva Kjær, SSP-koordinator, evkj@vejle.dk", ("Eva Kjær", "SSP-koordinator", None, "evkj@vejle.dk", None)),
+    # "Leder af <unit>: name" and fields split by "·"
+    ("Leder af Natur og Vand: Bo Krag, bokr@vejle.dk", ("Bo Krag", "leder", "Natur og Vand", "bokr@vejle.dk", None)),
+    ("Kim Aas Holt, skov- og naturtekniker · kiah@vejle.dk · 76 81 22 43",
+     ("Kim Aas Holt", "skov- og naturtekniker", None, "kiah@vejle.dk", "+4576812243")),
 ])
 def test_contact_lines_give_name_job_unit_and_phone(line, expected):
     from assistant.ingest.contacts import parse_contacts
@@ -565,3 +575,72 @@ def test_main_content_whose_own_class_reads_like_furniture_is_kept(tmp_path):
         "ugen.</p><p>Kontakt: Pia Lund, projektleder, pilu@vejen.dk</p></main></body></html>", encoding="utf-8")
     cases = [c for c in parse_file(page, page.name) if c.kind == "case"]
     assert [(c.municipality, [x.email for x in c.contacts]) for c in cases] == [("Vejen", ["pilu@vejen.dk"])]
+
+
+def test_cards_laid_out_as_list_items_are_cases_titled_by_their_heading(tmp_path):
+    # <li> cards holding a municipality label, a heading and body paragraphs (not one long list line)
+    cards = [("Vejen", "Lektiecafé i hallen", "Frivillige pensionister hjælper elever med lektier hver onsdag.",
+              "Kontakt: Per Lund, projektleder, pelu@vejen.dk"),
+             ("Vejle", "Madklub for enlige", "Mænd over 70 laver mad sammen i et skolekøkken to gange om måneden.",
+              "Kontakt: Ane Bro, frivilligkoordinator, anbr@vejle.dk")]
+    items = "".join(f'<li class="card"><div class="card__head"><span class="card__label">{m}</span><h2>{t}</h2>'
+                    f'<a href="#x">Læs mere</a></div><div class="card__body"><p>{p}</p><p>{c}</p></div></li>'
+                    for m, t, p, c in cards)
+    page = tmp_path / "trivsel.html"
+    page.write_text(f"<html><body><main><h1>Trivsel</h1><p>To eksempler på fællesskaber, som kommuner har "
+                    f"prøvet af. Begge er drevet af frivillige og koster kommunen meget lidt.</p><ul class=\"cases\">{items}</ul></main></body></html>", encoding="utf-8")
+    cases = parse_file(page, page.name)
+    assert [(c.municipality, c.title, [x.email for x in c.contacts]) for c in cases] == [
+        (None, "Trivsel", []), ("Vejen", "Lektiecafé i hallen", ["pelu@vejen.dk"]),
+        ("Vejle", "Madklub for enlige", ["anbr@vejle.dk"])]
+
+
+def test_an_accordions_titles_in_buttons_and_a_contact_written_one_line_to_a_paragraph(tmp_path):
+    panels = [("Regnbede på villavejene", "Vejle Kommune",
+               "<p><strong>Vil du vide mere?</strong></p><p>Ida Lund Krog</p><p>Klimamedarbejder, Teknik og Miljø</p>"
+               '<p><a href="mailto:idlk@vejle.dk">idlk@vejle.dk</a></p><p>76 81 22 44</p>'),
+              ("Stenrev i fjorden", "Vejen Kommune",
+               '<div class="contact"><p>Bo Holm<br>Naturmedarbejder, Natur og Vand<br>boho@vejen.dk</p></div>')]
+    body = "".join(f'<div class="accordion__item"><h3><button aria-expanded="false">{t}</button></h3>'
+                   f'<div class="accordion__panel"><p class="meta">{m} · Verdensmål 13</p><p>{t} er et projekt, '
+                   f"hvor kommunen har arbejdet sammen med borgerne i tre år.</p>{c}</div></div>"
+                   for t, m, c in panels)
+    page = tmp_path / "klima.html"
+    page.write_text(f'<html><body><main><h1>Klima</h1><p>To eksempler fra kommunerne, der har '
+                    f'arbejdet med regnvand og natur i deres eget område.</p><div class="accordion">'
+                    f"{body}</div></main></body></html>", encoding="utf-8")
+    cases = parse_file(page, page.name)
+    assert [(c.municipality, c.title) for c in cases] == [
+        (None, "Klima"), ("Vejle", "Regnbede på villavejene"), ("Vejen", "Stenrev i fjorden")]
+    assert [(x.name, x.role, x.department, x.email, x.phone) for c in cases[1:] for x in c.contacts] == [
+        ("Ida Lund Krog", "klimamedarbejder", "Teknik og Miljø", "idlk@vejle.dk", "+4576812244"),
+        ("Bo Holm", "naturmedarbejder", "Natur og Vand", "boho@vejen.dk", None)]
+
+
+def test_a_text_copy_with_titles_flush_left_over_indented_paragraphs(tmp_path):
+    page = tmp_path / "oekonomi.txt"
+    page.write_text(
+        "Kilde: https://www.kl.dk/tema/verdensmaal/oekonomi/\n\nMenu\nØkonomi i kommunerne\n"
+        "Del på Facebook   Del på LinkedIn   Print\n\n"
+        "    Her er to eksempler på kommuner, der har fået mere ud af pengene ved at tænke nyt.\n\n"
+        "Indhold\n  Fælles udbud af gadelys\n  Tomme butikker til værksteder\n\n"
+        "Fælles udbud af gadelys\nVejen Kommune\n\n"
+        "    Kommunen udbød nye LED-lamper sammen med nabokommunen og fik en lavere pris pr. lampe.\n\n"
+        "    Kontakt: Per Lund, vejingeniør, pelu@vejen.dk\n\n"
+        "Tomme butikker til værksteder\nVejle Kommune\n\n"
+        "    Syv tomme butikker blev lånt ud til håndværkere i et halvt år, og fire af dem blev.\n\n"
+        "    Kontakt\n    Ane Bro\n    Erhvervskonsulent, Erhverv\n    anbr@vejle.dk\n\n"
+        "Del siden\nFacebook   LinkedIn   Mail\n\nKL\nWeidekampsgade 10\nkl@kl.dk\n", encoding="utf-8")
+    cases = parse_file(page, page.name)
+    assert [(c.municipality, c.title) for c in cases] == [
+        (None, "Økonomi i kommunerne"), ("Vejen", "Fælles udbud af gadelys"),
+        ("Vejle", "Tomme butikker til værksteder")]
+    assert [(x.name, x.role, x.email) for x in cases[2].contacts] == [("Ane Bro", "erhvervskonsulent", "anbr@vejle.dk")]
+    assert "Tomme butikker" not in cases[0].text and not any("Facebook" in c.text or "kl@kl.dk" in c.text for c in cases)
+
+
+def test_bornholms_regionskommune_is_bornholm():
+    from assistant.municipalities import find_municipalities, normalize_municipality
+
+    assert normalize_municipality("Bornholms Regionskommune") == "Bornholm"
+    assert find_municipalities("Bornholms Regionskommune har sat bokse op.") == [("Bornholm", True)]

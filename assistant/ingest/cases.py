@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 from ..goals import goals_in
 from ..municipalities import find_municipalities, find_municipality_spans, host_of, municipality_of_domain
 from ..records import Case, Contact, Document, Section
 from .common import _DOC, _EMAIL, _MORE, Block, focus_label, slugify
-from .contacts import _ROLE_NOUN, _is_contact_line, named_person, parse_contact, parse_contacts
+from .contacts import _ROLE_NOUN, _is_contact_line, _phones, named_person, parse_contact, parse_contacts
 
 
 def _is_document_line(block: Block) -> bool:
@@ -111,6 +112,21 @@ def _is_label(text: str) -> bool:
                                                  or sum(w[:1].isupper() for w in tokens) >= 2)
 
 
+LABEL_LINES = 3  # short lines (a name, a job, a unit) that may stand between a label and its contact line
+
+
+def _labels_contact(blocks: list[Block], i: int) -> bool:
+    """Whether block ``i`` is a short label above a contact line ("Stabschef", "Borgmester (formand)"), or one
+    of a few such lines written one to a paragraph ("Sofie Dahl" / "Klimamedarbejder, Miljø og Klima" /
+    "sd@…")."""
+    for j in range(i, min(i + LABEL_LINES, len(blocks) - 1)):
+        if len(blocks[j].text.split()) > 6 or not _is_label(blocks[j].text) or blocks[j].box != blocks[i].box:
+            return False
+        if _is_contact_line(blocks[j + 1].text):
+            return True
+    return False
+
+
 def _box_names_municipality(blocks: list[Block], i: int) -> bool:
     """Whether the case container that block ``i`` opens names a municipality."""
     box = blocks[i].box
@@ -173,8 +189,7 @@ def _segment(blocks: list[Block], last_boxed: int) -> tuple[list[Block], list[li
         if closing:
             # a short label right above a contact line ("Stabschef", "Borgmester (formand)") is part of it,
             # and so is the paragraph right under "Vil du vide mere?" (whatever it says)
-            label = len(block.text.split()) <= 4 and nxt is not None and _is_contact_line(nxt.text) \
-                and _is_label(block.text)
+            label = _labels_contact(blocks, i)
             under_heading = not block.is_heading and _is_more_heading(current[-1])
             if _is_contact_line(block.text) or _is_document_line(block) or _is_more_heading(block) or label \
                     or under_heading:
@@ -223,11 +238,18 @@ def _sections(blocks: list[Block]) -> tuple[Section, ...]:
     return tuple(s for s in sections if s.paragraphs or s.heading)
 
 
+def _only_municipality(text: str) -> bool:
+    """A label that only names the municipality ("Brøndby", "Vesthimmerlands Kommune"): not a case's title."""
+    words = [w for w in re.findall(r"[\wæøåÆØÅ-]+", text) if w.lower() not in ("kommune", "kommunes", "municipality")]
+    spans = find_municipality_spans(" ".join(words))
+    return 0 < len(words) <= 2 and bool(spans) and spans[0][2] == 0
+
+
 def _title(blocks: list[Block]) -> str:
     """The case's first heading that is not a "Vil du vide mere?" or a focus-area label."""
     headings = [b for b in blocks if b.is_heading and not _is_more_heading(b)]
     for block in headings:
-        if focus_label(block.text) is None or block is headings[-1]:
+        if (focus_label(block.text) is None and not _only_municipality(block.text)) or block is headings[-1]:
             return block.text
     text = next((b for b in blocks if not _is_contact_line(b.text) and not _is_more_heading(b)), blocks[0]).text
     return text[:80]
@@ -246,11 +268,20 @@ def _contacts_and_documents(blocks: list[Block]) -> tuple[tuple[Contact, ...], t
             if person is not None:
                 named.append(person)
         if _EMAIL.search(block.text) or _is_contact_line(block.text):
+            numbers = _phones(block.text)
+            if contacts and len(numbers) == 1 and not _EMAIL.search(block.text) and not parse_contacts(block.text) \
+                    and contacts[-1].phone is None and i and _EMAIL.search(blocks[i - 1].text):
+                contacts[-1] = replace(contacts[-1], phone=numbers[0][2])  # a line with only the phone, under the address
+                continue
             text = block.text
-            before = blocks[i - 1] if i else None
-            if before is not None and len(before.text.split()) <= 8 and not _is_more_heading(before) \
-                    and not _is_contact_line(before.text) and not before.text.endswith((".", "?", "!")):
-                text = before.text + ", " + text  # a name or role on the line above ("Nanna Elkjær / Tlf.: …")
+            # a name or role on the lines above ("Nanna Elkjær / Tlf.: …", "Sofie Dahl / Klimamedarbejder / sd@…"),
+            # when the line names no one itself
+            named_here = any(c.name for c in parse_contacts(text))
+            for before in reversed(blocks[max(0, i - LABEL_LINES):i] if not named_here else []):
+                if len(before.text.split()) > 8 or _is_more_heading(before) or _is_contact_line(before.text) \
+                        or before.text.endswith((".", "?", "!")) or (before is not blocks[i - 1] and not _is_label(before.text)):
+                    break
+                text = before.text + ", " + text
             for contact in parse_contacts(text):
                 if contact not in contacts and not any(c.email and c.email == contact.email for c in contacts):
                     contacts.append(contact)

@@ -164,6 +164,9 @@ def is_furniture(text: str) -> bool:
         return True
     if line.lower().strip(" .:") in _FURNITURE_KEYS:
         return True
+    parts = [p for p in re.split(r"\s{2,}|\s[|·]\s", text.strip()) if p.strip()]
+    if len(parts) >= 2 and all(is_furniture(part) for part in parts):  # "Del på Facebook   Del på LinkedIn   Print"
+        return True
     return len(line) <= 160 and bool(_FURNITURE.match(line)) and "@" not in line and not line.endswith(".")
 
 

@@ -51,7 +51,9 @@ _DEPARTMENT = re.compile(
 _ROLE_NOUN = re.compile(r"(?:leder|chef|konsulent|koordinator|ansvarlig|direktør|ambassadør|formand|borgmester|"
                         r"medarbejder|rådgiver|specialist|assistent|sekretær|inspektør|guide|manager|planlægger|"
                         r"arkitekt|ingeniør|fuldmægtig|rådmand|forstander|underviser|lærer|pedel|vejleder|pædagog|"
-                        r"plejerske|terapeut|psykolog|biolog|økonom|analytiker|tovholder)$", re.IGNORECASE)
+                        r"plejerske|terapeut|psykolog|biolog|økonom|analytiker|tovholder|"
+                        r"consultant|coordinator|officer|advis[eo]r|director|planner|engineer|assistant|head)$",
+                        re.IGNORECASE)
 # words that lead in to a name rather than being its role ("… kan du kontakte Jens Holm")
 _LEAD_IN = {"kontakt", "kontakte", "kontaktperson", "kontaktpersonen", "til", "ved", "hos", "du", "os", "kan", "mere",
             "vide", "vil", "eller", "og", "med", "skriv", "ring", "contact", "please", "or", "and", "er", "is"}
@@ -109,7 +111,9 @@ def _phones(text: str) -> list[tuple[int, int, str]]:
         number = valid_phone(match.group(0))
         # a bare 8-digit number needs a cue ("tlf.", "eller", "på") or to sit right after an address
         cued = match.group(1) or _PHONE_CUE.search(text[max(0, match.start() - 12):match.start()]) \
-            or _AFTER_ADDRESS.search(text[max(0, match.start() - 80):match.start()])
+            or _AFTER_ADDRESS.search(text[max(0, match.start() - 80):match.start()]) \
+            or not (text[:match.start()] + text[match.end():]).strip(" .·")  # a line that is only the number
+
         if number and cued:
             found.append((match.start(), match.end(), number))
     return found
@@ -171,14 +175,23 @@ def _person(clause: str) -> tuple[str | None, str | None, str | None]:
             cut = max((j + 1 for j, w in enumerate(before) if w.lower().strip(",:") in _LEAD_IN), default=0)
             role_words = [w.lower() if _ROLE_NOUN.search(w) else w for w in before[cut:]]
             role_words = [w for w in role_words if _ROLE_WORD.match(w)]
-            while role_words and role_words[-1] in ("for", "i", "til", "ved", "hos", "of", "in", "at"):
+            while role_words and role_words[-1] in ("for", "i", "til", "ved", "hos", "af", "of", "in", "at"):
                 role_words.pop()  # "afdelingschef for <department>": the department is read on its own
             role = " ".join(role_words) if role_words and len(before) - cut <= 3 else None
             if role is None:
                 tail = _GLUE.sub(" ", after).strip()
-                first = re.split(r"\s*[,;–]\s*", tail.lstrip(" ,;:–-"), maxsplit=1)[0].strip(" .()")
-                if first and after.lstrip().startswith(",") and re.fullmatch(r"[a-zæøå][\wæøå -]{2,50}", first):
+                first = re.split(r"\s*[,;–·|]\s*", tail.lstrip(" ,;:–-·"), maxsplit=1)[0].strip(" .()·")
+                words = first.split()
+                # a job after the name: ", konsulent i <unit>", ", UU-vejleder", ", International Coordinator",
+                # or with no comma a job noun ("Marianne Holt ældrekonsulent")
+                job = bool(words) and len(words) <= 6 and (_ROLE_NOUN.search(words[0].split("-")[-1])
+                                                           or _ROLE_NOUN.search(words[-1].split("-")[-1]))
+                if first and (after.lstrip().startswith(",") and (re.fullmatch(r"[a-zæøå][\wæøå -]{2,50}", first)
+                                                                  or job)
+                              or len(words) == 1 and first.islower() and job):
                     role = re.sub(r"(?:\s+(?:for|i|til|ved|hos|of|in|at))+$", "", first)  # "konsulent i <unit>"
+                    if all(w[:1].isupper() for w in role.split() if len(w) > 3) and not re.search(r"[A-ZÆØÅ]{2}", role):
+                        role = role.lower()  # "International Coordinator"; "UU-vejleder", "chef for Ungeområdet" kept
             break
     if department and name and department.lower().startswith(name.lower()):
         department = None

@@ -73,11 +73,16 @@ def _clean(tree: HTMLParser) -> Node | None:
         alt = re.sub(r"\s+", " ", image.attributes.get("alt") or "").strip()
         if alt and goals_in(alt):
             image.replace_with(f" {alt} ")
+    # an accordion's title is a button inside its heading ("<h3><button>Vådere enge</button></h3>"): kept as text
+    for button in tree.css(", ".join(f"{h} button, summary button" for h in sorted(_HEADINGS))):
+        button.unwrap()
     for tag in _DROP_TAGS:
         for node in tree.css(tag):
             node.decompose()
     for node in tree.css("br"):
-        node.replace_with(" ")  # a line break separates words
+        # a line break separates words; in a contact's lines (name / job / address) it separates fields
+        parent = node.parent
+        node.replace_with(", " if parent is not None and _EMAIL.search(parent.text()) else " ")
     main = tree.css_first("main") or tree.css_first('[role="main"]') or tree.css_first("article") or tree.body
     if main is None:
         return None
@@ -217,6 +222,8 @@ def _blocks(node: Node, out: list[Block], boxes: set[int] = frozenset(), box: in
             text = _text(child)
             if text:
                 out.append(Block(text, heading=True))
+        elif tag in ("li", "dd", "dt") and _holds_blocks(child):
+            _blocks(child, out, boxes, box)  # a card laid out as a list item: a label, a heading, paragraphs
         elif tag in ("li", "dd", "dt"):
             _list_item(child, out, boxes, box)
         elif tag in ("td", "th", "blockquote") and child.css_first(_BLOCK_INSIDE) is not None:
@@ -230,6 +237,24 @@ def _blocks(node: Node, out: list[Block], boxes: set[int] = frozenset(), box: in
         else:
             _blocks(child, out, boxes, box)
     _mark(out[start:], box, aside=node.tag == "aside")
+
+
+_BLOCK_TAGS = _HEADINGS | {"p", "div", "section", "article", "header", "footer", "ul", "ol", "dl", "table", "figure",
+                            "blockquote", "address"}
+
+
+def _holds_blocks(item: Node) -> bool:
+    """Whether a list item is a container of blocks rather than a line of text: it holds a heading, and
+    everything directly in it is a block element (so no text of its own is lost by walking it as one)."""
+    if item.css_first("h1, h2, h3, h4, h5, h6") is None:
+        return False
+    for child in item.iter(include_text=True):
+        if child.tag == "-text":
+            if (child.text_content or "").strip():
+                return False
+        elif child.tag not in _BLOCK_TAGS:
+            return False
+    return True
 
 
 def _mark(blocks: list[Block], box: int | None, aside: bool = False) -> None:

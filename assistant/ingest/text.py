@@ -49,6 +49,10 @@ def _body_blocks(raw: str) -> list[Block]:
                 blocks[-1] = Block(blocks[-1].text + " " + text)
         return blocks
     first = lines[0].strip()
+    if len(lines) > 1 and all(_is_link_title(line) and len(line.split()) < 12 for line in lines) \
+            and not raw.startswith((" ", "\t")):
+        # a title over its municipality, each on a line of its own ("Små delaftaler …" / "Lemvig Kommune")
+        return [Block(line.strip()) for line in lines]
     if len(lines) > 1 and first.isupper() and len(first) <= 110 and not first.endswith((".", ",", ";")):
         # a title in capitals over its lines ("FÆDRE PÅ GÅTUR" / "Gentofte Kommune | Region Hovedstaden")
         return [Block(first, heading=True)] + _body_blocks("\n".join(lines[1:]))
@@ -77,8 +81,17 @@ def text_blocks(text: str) -> tuple[list[str], list[Block], str | None, str | No
     in_body = not indented and not has_contents_line
     links = False  # inside a "Relateret indhold" run of link titles
     ruled = False  # a separator line came before the next body block
-    for raw in raw_blocks:
+    last_indented = max((i for i, b in enumerate(raw_blocks) if b.startswith((" ", "\t"))), default=-1)
+    contents = False  # right after an "Indhold" line: the contents, titles that come again as headings
+    for position, raw in enumerate(raw_blocks):
         clean = re.sub(r"\s+", " ", raw).strip()
+        after_contents, contents = contents, clean.lower() == "indhold"
+        lines = [line for line in raw.splitlines() if line.strip()]
+        if after_contents and len(lines) >= 2 and all(_is_link_title(line) for line in lines):
+            continue
+        if lines[0].strip().lower() == "indhold" and len(lines) >= 3 and all(map(_is_link_title, lines[1:])):
+            in_body = True  # "Indhold" over the list of what follows
+            continue
         if _RULE.match(clean):
             ruled = ruled or in_body
             links = False
@@ -102,7 +115,7 @@ def text_blocks(text: str) -> tuple[list[str], list[Block], str | None, str | No
         if not in_body and ((indented and raw.startswith((" ", "\t"))) or clean.lower() == "indhold"):
             in_body = True
         if in_body:
-            if indented and body and not raw.startswith((" ", "\t")):
+            if indented and body and not raw.startswith((" ", "\t")) and position > last_indented:
                 continue  # after an indented body: the page's footer and related links
             if clean.lower() != "indhold":
                 added = _body_blocks(raw)
