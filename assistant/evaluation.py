@@ -395,11 +395,13 @@ def _assistant_result(reply, answerable: bool = True, dialogue: Dialogue | None 
     case = reply.case
     first = first_contact(case, question)
     email = first.email if first else None
-    if dialogue is not None:
+    if dialogue is None:
+        correct = bool(reply.found) == answerable
+    elif dialogue.municipality is None and dialogue.email is None:  # the last turn is out of corpus
+        correct = not reply.found
+    else:
         correct = case is not None and case.municipality == dialogue.municipality \
             and _email(email) == _email(dialogue.email)
-    else:
-        correct = bool(reply.found) == answerable
     return AssistantResult(bool(reply.found), case_label(case) if case is not None else None, email,
                            _top_labels(reply.hits), bool(correct))
 

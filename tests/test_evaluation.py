@@ -341,3 +341,17 @@ def test_of_a_municipalitys_several_cases_the_one_with_the_evidence_or_the_conta
     assert relevant_cases(by_evidence, two) == ["v2"]
     assert relevant_cases(by_email, two) == ["v1"]
     assert relevant_cases(neither, two) == ["v1", "v2"]
+
+
+@pytest.mark.unit
+def test_a_dialogue_ending_out_of_corpus_is_right_when_not_found():
+    ending_outside = Dialogue("d3", "en", ("Tell me about the seed library.", "And the mayor's salary?"), None, None)
+
+    class Stub(StubAssistant):
+        replies = {**StubAssistant.replies, ending_outside.turns[-1]: (False, None)}
+
+    ev = evaluate(StubRetriever(), [Q1], [ending_outside, D1], ["hybrid"], k=10, assistant=Stub(), progress=False)
+    assert ev.dialogue_results["d3"].correct and ev.assistant_summary()["dialogue accuracy"] == 1.0
+    Stub.replies[ending_outside.turns[-1]] = (True, "B")  # answered with a case: wrong
+    ev = evaluate(StubRetriever(), [Q1], [ending_outside], ["hybrid"], k=10, assistant=Stub(), progress=False)
+    assert not ev.dialogue_results["d3"].correct
