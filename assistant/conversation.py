@@ -154,7 +154,7 @@ PRONOUN_LEAD = 4  # words before the pronoun
 # a message that says it leaves the case talked about ("Totally unrelated: …", "Noget helt andet: …")
 _NEW_TOPIC = re.compile(
     r"\b(?:(?:totally|completely|entirely)\s+)?unrelated\b|\b(?:a\s+)?(?:different|another|new|separate)\s+"
-    r"(?:question|topic|subject)\b|\bsomething\s+(?:else|different)\b|\bchang\w*\s+(?:the\s+)?(?:subject|topic)\b"
+    r"(?:question|topic|subject)\b|\bsomething\s+(?:(?:totally|completely|entirely|quite)\s+)?(?:else|different)\b|\bchang\w*\s+(?:the\s+)?(?:subject|topic)\b"
     r"|\bnoget\s+(?:helt\s+)?andet\b|\b(?:et\s+)?(?:andet|nyt)\s+(?:spørgsmål|emne)\b|\bskift\w*\s+emne\b",
     re.IGNORECASE)
 

@@ -249,6 +249,14 @@ def test_back_references_that_a_which_question_may_hold(message, expected):
 
 
 @pytest.mark.unit
+@pytest.mark.parametrize("message", ["Something totally different: is anyone doing rain gardens?",
+                                     "OK, something completely different now.", "Noget helt andet: hvem har delebiler?"])
+def test_a_message_saying_it_changes_the_subject(message):
+    from assistant.conversation import changes_topic
+    assert changes_topic(message)
+
+
+@pytest.mark.unit
 @pytest.mark.parametrize("message, expected", [
     ("Is any council letting villagers own the panels themselves?", True), ("Which town has a repair café?", True),
     ("Findes der en kommune, hvor borgerne ejer vindmøller?", True), ("Gør andre kommuner det samme?", True),
