@@ -168,6 +168,20 @@ _ANY_MUNICIPALITY = re.compile(
 _RELATION = re.compile(r"\b(?:neighbou?r\w*|partner\w*|nabo\w*|samarbejdspartner\w*)\b", re.IGNORECASE)
 
 
+# a request for the municipality's other cases ("Har de andre cases?", "Har Fredericia andet?", "Anything else
+# from them?", "Do they have other projects?")
+_OTHER_CASES = re.compile(
+    r"\b(?:andre|flere|anden|andet|nogle\s+andre)\s+(?:cases?|projekt\w*|eksempl\w*|initiativ\w*|tiltag)\b"
+    r"|\bandet\W*$|\bnoget\s+andet\b(?!\s*:)"
+    r"|\b(?:other|more|another|further)\s+(?:cases?|projects?|examples?|initiatives?|schemes?)\b"
+    r"|\banything\s+else\b|\bsomething\s+else\s+(?:from|by|in)\b", re.IGNORECASE)
+
+
+def asks_for_other_cases(text: str) -> bool:
+    """Whether ``text`` asks for the cases of a municipality other than the one talked about."""
+    return bool(_OTHER_CASES.search(text))
+
+
 def asks_any_municipality(text: str) -> bool:
     """Whether ``text`` asks which (or whether any) municipality does something: a question of its own."""
     return asks_municipality(text) or bool(_ANY_MUNICIPALITY.search(text))
@@ -273,6 +287,20 @@ class Assistant:
         narrows = not follow and previous is not None and previous.focus is not None \
             and not previous.focus.municipality and not in_corpus and not elsewhere and not leaves
 
+        if previous is not None and previous.focus is not None and asks_for_other_cases(request) \
+                and (in_corpus or previous.focus.municipality) and not asks_any_municipality(request) and not leaves:
+            # "Har de andre cases?": the same municipality's (or the one named's) other cases, nearest the
+            # message's own topic if it has one, else the conversation's
+            municipality = in_corpus[0] if in_corpus else previous.focus.municipality
+            if not (self._only and municipality != self._only):
+                own_topic = len(topic_words(request)) > 2 + bool(in_corpus)
+                hits = [h for h in self._search(message if own_topic else _join(previous.topic, message),
+                                                k=self.FOCUS_DEPTH, municipality=municipality)
+                        if h.case.id != previous.focus.id]
+                hits = _rerank(hits, self.k)
+                focus = hits[0].case if hits else None
+                return Turn(message, language, contact, focus, focus.title if focus else message), hits, \
+                    focus is not None
         if in_corpus and self._only and self._only not in in_corpus:
             # the question is about another municipality than the filter allows: say so, answer nothing
             return Turn(message, language, contact, None, message, reason="filtered"), [], False

@@ -108,13 +108,32 @@ _PARTNER_BEFORE = re.compile(r"\b(?:(?:jointly|together|along|in\s+partnership)\
                              r"i\s+samarbejde\s+med|i\s+partnerskab\s+med)\s+$", re.IGNORECASE)
 
 
+# words around a municipality that make it a landmark for somewhere near it ("a Copenhagen suburb", "north of
+# Aarhus", "uden for Odense"): its region is asked about, not the municipality
+_NEAR_BEFORE = re.compile(r"\b(?:suburbs?\s+of|outside|near|around|close\s+to|(?:north|south|east|west)\s+of|"
+                          r"nær|uden\s+for|tæt\s+på|(?:nord|syd|øst|vest)\s+for|forstad\s+til|forstæder\s+til)\s+$",
+                          re.IGNORECASE)
+_NEAR_AFTER = re.compile(r"^[\w-]+['’]?s?\s+(?:suburbs?|area|omegn|egnen)\b", re.IGNORECASE)
+
+
+def _near_spans(text: str) -> list[tuple[str, bool]]:
+    """(municipality, named as a landmark for a place near it) for each municipality ``text`` names."""
+    out = []
+    for name, _, start in find_municipality_spans(text):
+        near = _NEAR_BEFORE.search(text[max(0, start - 30):start]) or _NEAR_AFTER.match(text[start:start + 40])
+        out.append((name, bool(near)))
+    return out
+
+
 def asked_municipalities(text: str) -> list[str]:
     """The distinct municipalities a question asks about, in order: those it names, less those it names only
-    as a partner ("… the scheme run jointly with Stevns?") or as where the asker is ("I live in Aarhus. Is
-    there a council that …?"; asker.py)."""
+    as a partner ("… the scheme run jointly with Stevns?"), as where the asker is ("I live in Aarhus. Is
+    there a council that …?"; asker.py) or as a landmark ("a Copenhagen suburb": its region is asked)."""
     text = without_asker_places(text)
     spans = find_municipality_spans(text)
-    owners = {name for name, _, start in spans if not _PARTNER_BEFORE.search(text[max(0, start - 40):start])}
+    near = {name for name, is_near in _near_spans(text) if is_near}
+    owners = {name for name, _, start in spans
+              if not _PARTNER_BEFORE.search(text[max(0, start - 40):start]) and name not in near}
     return list(dict.fromkeys(name for name, _, _ in spans if name in owners))  # in order of first mention
 
 
@@ -154,7 +173,7 @@ _REGION_NAMES: dict[str, tuple[str, ...]] = {
     "Syddanmark": (r"syddanmark\w*", r"region\s+of\s+southern\s+denmark", r"southern\s+denmark"),
     "Sjælland": (r"region\s+sjælland\w*", r"region\s+zealand", r"zealand\s+region"),
     "Hovedstaden": (r"(?:region\s+)?hovedstaden\w*", r"hovedstadsområdet\w*", r"capital\s+region(?:\s+of\s+denmark)?",
-                    r"greater\s+copenhagen"),
+                    r"greater\s+copenhagen", r"københavnsområdet", r"storkøbenhavn\w*", r"københavns\s+omegn"),
     "Fyn": (r"fyn(?:s|ske)?", r"funen"),
     "Grønland": (r"grønland(?:s)?", r"grønlandsk[e]?", r"greenland(?:'s|ic)?", r"kalaallit\s+nunaat"),
     "Færøerne": (r"færøerne(?:s)?", r"færøsk[e]?", r"(?:the\s+)?faroe(?:s|se)?(?:\s+islands)?", r"føroyar"),
@@ -191,7 +210,10 @@ def regions_in(text: str) -> list[str]:
 def asked_regions(text: str) -> list[str]:
     """The regions (and Funen) a question asks about: those it names, less those naming where the asker is
     ("Jeg bor i Nordjylland. Findes der …?")."""
-    return regions_in(without_asker_places(text))
+    text = without_asker_places(text)
+    landmarks = [region for name, is_near in _near_spans(text) if is_near
+                 for region, members in REGIONS.items() if name in members]
+    return list(dict.fromkeys(regions_in(text) + landmarks))
 
 
 def without_regions(text: str, replacement: str = " ") -> str:

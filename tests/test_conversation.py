@@ -276,6 +276,42 @@ def test_asking_for_the_contacts_job_title_stays_on_the_case(tuning, follow_up):
         == ("Kerteminde", "soflp@kerteminde.dk")
 
 
+@pytest.mark.unit
+@pytest.mark.parametrize("message, expected", [
+    ("Har de andre cases?", True), ("Tak. Har Rødovre andet?", True), ("Anything else from them?", True),
+    ("Do they have other projects?", True), ("Har de flere projekter om unge?", True),
+    ("Noget helt andet: hvem har delebiler?", False), ("Har Rødovre også et projekt om cykler?", False),
+    ("Which other councils do this?", False), ("Hvad med andre kommuner?", False)])
+def test_a_request_for_the_municipalitys_other_cases(message, expected):
+    from assistant.conversation import asks_for_other_cases
+    assert asks_for_other_cases(message) is expected
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("turns", [["Hvilken kommune hjælper unge til deres første fritidsjob?", "Har de andre cases?"],
+                                   ["Which council finds first jobs for young people?", "Does Rødovre have anything else?"]])
+def test_asking_for_other_cases_gives_the_same_municipalitys_next_case(tuning, turns):
+    # Rødovre has two cases in eval-tuning/: first jobs for young people, and seniors teaching seniors tablets
+    assert _last(tuning, turns) == ("Rødovre", "giar@rk.dk")
+    assert _last(tuning, ["Hvem hjælper seniorer med tablets i Rødovre?", "Har de andre cases?"]) \
+        == ("Rødovre", "yhfr@rk.dk")
+    # Kerteminde has one case: there is no other to give
+    assert not tuning.ask("Har de andre cases?", history=["Is any council letting villagers own the solar panels "
+                                                          "themselves?"]).found
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("question, municipalities, regions", [
+    ("I saw something about health ambassadors in a Copenhagen suburb", [], ["Hovedstaden"]),
+    ("Is anything happening north of Aarhus on clean water?", [], ["Midtjylland"]),
+    ("Hvad sker der uden for Odense med naturen?", [], ["Syddanmark"]),
+    ("Er der noget i Københavnsområdet om lektiehjælp?", [], ["Hovedstaden"]),
+    ("Which Aarhus project works with schools?", ["Aarhus"], []), ("Hvad gør Høje-Taastrup?", ["Høje-Taastrup"], [])])
+def test_a_municipality_named_as_a_landmark_asks_for_its_region(question, municipalities, regions):
+    from assistant.municipalities import asked_municipalities, asked_regions
+    assert (asked_municipalities(question), asked_regions(question)) == (municipalities, regions)
+
+
 @pytest.mark.integration
 def test_follow_ups_in_english_written_for_the_tuning_corpus(tuning):
     # from eval-tuning/dialogues-3.jsonl (written for session 7's conversation changes, README "Conversation")
