@@ -356,8 +356,20 @@ class Assistant:
                    if h.case.id == focus.id][:1]
         return bool(own) and own[0] >= hits[0].score - self.FOCUS_MARGIN
 
+    def _bar(self, language: str, hit: Hit) -> float:
+        """The cosine the top passage must reach. The bars were calibrated on Danish text: "da" for a Danish
+        question on a Danish passage (same language), "en" for an English one (across languages). In a
+        corpus that mixes languages the pair's kind decides: a Danish question on an English passage gets
+        the cross-language bar, an English question on an English passage the same-language one."""
+        same = detect_language(hit.passage.text) == language
+        if language == "da" and not same:
+            return self.min_dense.get("en", self.min_dense["da"])
+        if language == "en" and same:
+            return self.min_dense["da"]
+        return self.min_dense.get(language, self.min_dense["da"])
+
     def _answers(self, message: str, language: str, hit: Hit) -> bool:
-        if hit.dense_score is None or hit.dense_score < self.min_dense.get(language, self.min_dense["da"]):
+        if hit.dense_score is None or hit.dense_score < self._bar(language, hit):
             return False
         return language == "en" or bool(self.retriever.data.sparse.query_terms(message))
 

@@ -368,3 +368,19 @@ def test_an_errand_in_a_municipality_with_a_case_is_not_found(assistant):
 def test_a_municipality_named_as_a_partner_is_not_the_one_asked_about(question, expected):
     from assistant.municipalities import asked_municipalities
     assert asked_municipalities(question) == expected
+
+
+@pytest.mark.unit
+def test_the_not_found_bar_follows_the_pair_of_languages():
+    # calibrated on Danish text: 0.827 for a Danish question on a Danish passage, 0.78 across languages; in a corpus
+    # mixing languages a Danish question on an English passage is across languages, an English one on it is not
+    from assistant.records import Hit, Passage
+
+    case = Case("c", "t", "Tønder", None, (), None)
+    danish = Passage("p1", "c", "Kommunen har lavet tosprogede børnehaver sammen med byerne syd for grænsen.", None, 0)
+    english = Passage("p2", "c", "The council runs bilingual kindergartens with the towns across the border.", None, 1)
+    assistant = Assistant.__new__(Assistant)
+    assistant.min_dense = dict(Assistant.MIN_DENSE)
+    bars = {(q, p.id): assistant._bar(q, Hit(1, 0.0, p, case, dense_score=0.8)) for q in ("da", "en")
+            for p in (danish, english)}
+    assert bars == {("da", "p1"): 0.827, ("da", "p2"): 0.78, ("en", "p1"): 0.78, ("en", "p2"): 0.827}
