@@ -64,6 +64,10 @@ class SearchConfig:
     hub_weight: float = 1.0          # share of a passage's same-language hubness taken off its cosine in the
                                      # fusion, in a corpus mixing languages (hubness.py); 1 is full CSLS, not tuned
                                      # (0.5 and 1 both lift eval-tuning4's English R@1, 31 -> 35 / 36 of 41)
+    latent_weight_da_mixed: float = 0.3  # ... for a Danish question in a corpus mixing languages, where it faces
+                                         # English passages across languages as an English question faces Danish
+                                         # ones: the English share, not tuned (eval-tuning5 Danish R@1 +1 at 0.2-0.3,
+                                         # eval-tuning4 level; one-language corpora never take it)
     latent_weight_en: float = 0.3    # latent terms' share for an English question (model permitting)
     latent_gap: float = float("inf")  # ... taken (a second encoder pass) only when the two best cases
                                       # are closer than this without them. Off by default: 0.15 (chosen on
@@ -279,6 +283,9 @@ class Retriever:
 
         sparse_all = self.data.sparse.scores(text) if kind != RetrieverKind.DENSE else np.zeros(n, np.float32)
         latent_weight = cfg.latent_weight_en if english and kind == RetrieverKind.HYBRID else 0.0
+        if not english and kind == RetrieverKind.HYBRID and cfg.latent_weight_da_mixed \
+                and self._hubness("da") is not None:  # a Danish question in a corpus that mixes languages
+            latent_weight = cfg.latent_weight_da_mixed
         wants_latent = bool(latent_weight) and self.data.latent_ids is not None and bool(self.embedder.latent_features)
         if wants_latent and cfg.latent_gap == float("inf"):
             self._encode_with_latent(text)  # one encoder pass for both, where the model can

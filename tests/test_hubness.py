@@ -58,3 +58,16 @@ def test_a_corpus_in_one_language_is_ranked_as_before(real_retriever):
     plain = real_retriever.with_config(hub_weight=0.0).search(question, k=5)
     assert [(h.passage.id, h.score) for h in real_retriever.search(question, k=5)] == \
         [(h.passage.id, h.score) for h in plain]
+
+
+@pytest.mark.integration
+def test_danish_questions_take_latent_terms_only_in_a_corpus_mixing_languages(tuning4_retriever, real_retriever):
+    # in eval-tuning4 a Danish question faces an English page across languages, as English questions face Danish
+    # text: the latent terms take their share; in the bundled (Danish) corpus nothing changes
+    question = "Hvem samarbejder med en tysk by om vandet i fjorden?"
+    mixed = [(h.passage.id, round(h.score, 6)) for h in tuning4_retriever.search(question, k=5)]
+    without = tuning4_retriever.with_config(latent_weight_da_mixed=0.0).search(question, k=5)
+    assert mixed != [(h.passage.id, round(h.score, 6)) for h in without]
+    assert [(h.passage.id, h.score) for h in real_retriever.search("Hvem samarbejder med en svensk by?", k=5)] == \
+        [(h.passage.id, h.score) for h in
+         real_retriever.with_config(latent_weight_da_mixed=0.0).search("Hvem samarbejder med en svensk by?", k=5)]
