@@ -177,6 +177,18 @@ _OTHER_CASES = re.compile(
     r"|\banything\s+else\b|\bsomething\s+else\s+(?:from|by|in)\b", re.IGNORECASE)
 
 
+# one case picked out among those talked about by what it is about ("Den med børnetøjet – hvem kan jeg
+# kontakte?", "Jeg tænker på den med sommerhusejerne", "the one with the rain beds")
+_SELECTION = re.compile(
+    r"^\W*(?:(?:og|and|ok|okay|nej|no|ja|yes|jeg\s+tænker\s+på|jeg\s+mener|i\s+mean|i'm\s+thinking\s+of)\W+)*"
+    r"(?:den|det|the\s+one|that\s+one)\s+(?:med|om|hvor|with|about|where)\s+\w", re.IGNORECASE)
+
+
+def picks_one(text: str) -> bool:
+    """Whether ``text`` picks out a case by what it is about ("Den med børnetøjet")."""
+    return bool(_SELECTION.search(text))
+
+
 def asks_for_other_cases(text: str) -> bool:
     """Whether ``text`` asks for the cases of a municipality other than the one talked about."""
     return bool(_OTHER_CASES.search(text))
@@ -277,7 +289,9 @@ class Assistant:
         # what the message asks, without what it says about the asker ("I'm with an anglers' club, so who
         # would I write to?" is a follow-up)
         request = request_part(message)
-        follow = previous is not None and previous.focus is not None and is_follow_up(request) and not leaves
+        picked = previous is not None and picks_one(request)  # searched with the topic before, the focus not kept
+        follow = previous is not None and previous.focus is not None and is_follow_up(request) and not leaves \
+            and not picked
         if not follow and previous is not None and previous.focus is not None and previous.focus.municipality \
                 and not in_corpus and not elsewhere and not leaves:
             # no pronoun, but still about the case in focus: "How many have found one so far?", "Who's the
@@ -286,6 +300,10 @@ class Assistant:
         # a broad question answered by a theme's intro, then narrowed down ("I mean …"): both are searched
         narrows = not follow and previous is not None and previous.focus is not None \
             and not previous.focus.municipality and not in_corpus and not elsewhere and not leaves
+        if picked and not in_corpus and not elsewhere and not leaves:
+            hits = self._search(_join(previous.topic, request))
+            focus = hits[0].case if hits else None
+            return Turn(message, language, contact, focus, _join(previous.topic, request)), hits, focus is not None
 
         if previous is not None and previous.focus is not None and asks_for_other_cases(request) \
                 and (in_corpus or previous.focus.municipality) and not asks_any_municipality(request) and not leaves:

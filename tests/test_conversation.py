@@ -301,6 +301,24 @@ def test_asking_for_other_cases_gives_the_same_municipalitys_next_case(tuning, t
 
 
 @pytest.mark.unit
+@pytest.mark.parametrize("message, expected", [
+    ("Den med børnetøjet – hvem kan jeg kontakte?", True), ("Jeg tænker på den med sommerhusejerne", True),
+    ("OK, the one with the rain beds: who runs it?", True), ("Nej, det med tablets", True),
+    ("Den kommune har mange cases", False), ("Who runs the one-stop shop?", False), ("Hvem står for det?", False)])
+def test_a_case_picked_out_by_what_it_is_about(message, expected):
+    from assistant.conversation import picks_one
+    assert picks_one(message) is expected
+
+
+@pytest.mark.integration
+def test_the_case_picked_out_leads_not_the_one_in_focus(tuning):
+    assert _last(tuning, ["Hvad laver Rødovre?", "Den med tablets – hvem kan jeg kontakte?"]) \
+        == ("Rødovre", "giar@rk.dk")
+    assert _last(tuning, ["Hvad laver Rødovre?", "Den med fritidsjobbet – hvem kan jeg kontakte?"]) \
+        == ("Rødovre", "yhfr@rk.dk")
+
+
+@pytest.mark.unit
 @pytest.mark.parametrize("question, municipalities, regions", [
     ("I saw something about health ambassadors in a Copenhagen suburb", [], ["Hovedstaden"]),
     ("Is anything happening north of Aarhus on clean water?", [], ["Midtjylland"]),
