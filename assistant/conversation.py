@@ -184,6 +184,18 @@ _SELECTION = re.compile(
     r"(?:den|det|the\s+one|that\s+one)\s+(?:med|om|hvor|with|about|where)\s+\w", re.IGNORECASE)
 
 
+# a correction of what the answer before took the question to mean ("I mean drinking water", "Nej, jeg mener
+# den i Jylland", "No, I meant the one with the schools")
+_CORRECTION = re.compile(r"^\W*(?:(?:no|nope|nej|ah|oh|sorry|undskyld|hmm)\W+)*(?:i\s+mean[t]?|what\s+i\s+mean[t]?\s+is|"
+                         r"jeg\s+mener|jeg\s+mente|jeg\s+tænker\s+på|jeg\s+tænkte\s+på|i\s+was\s+thinking\s+of)\b",
+                         re.IGNORECASE)
+
+
+def corrects(text: str) -> bool:
+    """Whether ``text`` corrects what the answer before took the question to mean ("I mean …")."""
+    return bool(_CORRECTION.search(text))
+
+
 def picks_one(text: str) -> bool:
     """Whether ``text`` picks out a case by what it is about ("Den med børnetøjet")."""
     return bool(_SELECTION.search(text))
@@ -291,7 +303,7 @@ class Assistant:
         request = request_part(message)
         picked = previous is not None and picks_one(request)  # searched with the topic before, the focus not kept
         follow = previous is not None and previous.focus is not None and is_follow_up(request) and not leaves \
-            and not picked
+            and not picked and not (previous.focus.municipality and corrects(request))
         if not follow and previous is not None and previous.focus is not None and previous.focus.municipality \
                 and not in_corpus and not elsewhere and not leaves:
             # no pronoun, but still about the case in focus: "How many have found one so far?", "Who's the
@@ -300,8 +312,14 @@ class Assistant:
         # a broad question answered by a theme's intro, then narrowed down ("I mean …"): both are searched
         narrows = not follow and previous is not None and previous.focus is not None \
             and not previous.focus.municipality and not in_corpus and not elsewhere and not leaves
-        if picked and not in_corpus and not elsewhere and not leaves:
+        corrected = previous is not None and previous.focus is not None and previous.focus.municipality \
+            and corrects(request) and not picked
+        if (picked or corrected) and not in_corpus and not elsewhere and not leaves:
+            # a case picked out, or a correction ("I mean drinking water"): searched with the topic before;
+            # a correction is not about the case it corrects
             hits = self._search(_join(previous.topic, request))
+            if corrected:
+                hits = _rerank([h for h in hits if h.case.id != previous.focus.id], self.k)
             focus = hits[0].case if hits else None
             return Turn(message, language, contact, focus, _join(previous.topic, request)), hits, focus is not None
 

@@ -319,6 +319,24 @@ def test_the_case_picked_out_leads_not_the_one_in_focus(tuning):
 
 
 @pytest.mark.unit
+@pytest.mark.parametrize("message, expected", [
+    ("I mean drinking water, keeping farm chemicals away from it", True), ("Nej, jeg mener den i Jylland", True),
+    ("No, I meant the one with the schools", True), ("Jeg tænker på en fjord, hvor man dyrker skaldyr.", True),
+    ("What do you mean by that?", False), ("Hvad mener kommunen om det?", False)])
+def test_a_correction_of_what_the_question_was_taken_to_mean(message, expected):
+    from assistant.conversation import corrects
+    assert corrects(message) is expected
+
+
+@pytest.mark.integration
+def test_a_correction_leaves_the_case_it_corrects(tuning):
+    # eval-tuning's dialogue d2-05: the first answer is another water case; the correction names the mussel fjord
+    assert _last(tuning, ["Gør nogen kommuner noget ved vandkvaliteten?",
+                          "Jeg tænker på en fjord, hvor man dyrker skaldyr for at få kvælstoffet ud.",
+                          "Hvem kan jeg ringe til om det?"]) == ("Morsø", "mlkr@morsoe.dk")
+
+
+@pytest.mark.unit
 @pytest.mark.parametrize("question, municipalities, regions", [
     ("I saw something about health ambassadors in a Copenhagen suburb", [], ["Hovedstaden"]),
     ("Is anything happening north of Aarhus on clean water?", [], ["Midtjylland"]),
