@@ -659,3 +659,78 @@ def test_bornholms_regionskommune_is_bornholm():
 
     assert normalize_municipality("Bornholms Regionskommune") == "Bornholm"
     assert find_municipalities("Bornholms Regionskommune har sat bokse op.") == [("Bornholm", True)]
+
+
+def test_a_details_accordion_gives_a_case_per_item_even_without_a_contact(tmp_path):
+    items = [("Læsebedstemødre i børnehaverne", "Vejle Kommune · Verdensmål 4", ""),
+             ("Lektiecafé med studerende", "Vejen Kommune · Verdensmål 4 og 10",
+              "<p><strong>Kontakt:</strong> Ida Lund, ungekoordinator, idlu@vejen.dk</p>")]
+    body = "".join(f'<details class="accordion__item"><summary>{t}</summary><div class="body"><p class="meta">{m}</p>'
+                   f"<p>{t} er et tilbud, som kommunen har drevet i tre år sammen med frivillige.</p>{c}</div></details>"
+                   for t, m, c in items)
+    page = tmp_path / "faellesskaber.html"
+    page.write_text("<html><body><main><h1>Fællesskaber</h1><p>To eksempler på fællesskaber på tværs af "
+                    f"generationer, som kommunerne selv har sendt ind.</p>{body}</main></body></html>", encoding="utf-8")
+    cases = parse_file(page, page.name)
+    assert [(c.municipality, c.title, [x.email for x in c.contacts]) for c in cases] == [
+        (None, "Fællesskaber", []), ("Vejle", "Læsebedstemødre i børnehaverne", []),
+        ("Vejen", "Lektiecafé med studerende", ["idlu@vejen.dk"])]
+
+
+def test_the_first_case_is_found_by_its_contacts_domain_and_by_a_facts_box_below_it(tmp_path):
+    # an English page naming its municipality only through the contacts' addresses, and a theme page whose
+    # cases give the municipality in a facts box under the text
+    english = tmp_path / "eu.html"
+    english.write_text(
+        "<html><body><main><h1>EU projects</h1><p>The municipality takes part in projects with cities in other "
+        "countries, most of them co-funded by EU programmes.</p>"
+        + "".join(f'<section class="project"><h2>{t}</h2><p>{t} is a project with partners in two other countries '
+                  f"that started in 2023.</p><p>Contact: {n}, Project Manager, {e}</p></section>"
+                  for t, n, e in (("Clean harbour bathing", "Kim Holt", "kiho@vejle.dk"),
+                                  ("Green skills for newcomers", "Ane Bro", "anbr@vejle.dk")))
+        + "</main></body></html>", encoding="utf-8")
+    assert [(c.municipality, c.title) for c in parse_file(english, english.name)] == [
+        (None, "EU projects"), ("Vejle", "Clean harbour bathing"), ("Vejle", "Green skills for newcomers")]
+    facts = tmp_path / "natur.html"
+    facts.write_text(
+        "<html><body><main><h1>Natur</h1><p>To eksempler fra kommunerne på mere natur i byen og på landet.</p>"
+        + "".join(f"<h2>{t}</h2><p>{t} er lavet sammen med borgerne og er nu færdigt.</p><dl class=\"facts\"><dt>Kommune"
+                  f"</dt><dd>{m} Kommune</dd><dt>Kontakt</dt><dd>{n}, naturkonsulent, {e}</dd></dl>"
+                  for t, m, n, e in (("Grønne gårde", "Vejle", "Kim Holt", "kiho@vejle.dk"),
+                                     ("Vilde vejkanter", "Vejen", "Ane Bro", "anbr@vejen.dk")))
+        + "</main></body></html>", encoding="utf-8")
+    assert [(c.municipality, c.title) for c in parse_file(facts, facts.name)] == [
+        (None, "Natur"), ("Vejle", "Grønne gårde"), ("Vejen", "Vilde vejkanter")]
+
+
+def test_a_municipalitys_own_page_is_one_case_under_its_title(tmp_path):
+    page = tmp_path / "byggematerialer.html"
+    page.write_text(
+        '<html><head><link rel="canonical" href="https://www.vejle.dk/affald/byggematerialer"></head><body><main>'
+        "<h1>Brugte byggematerialer får nyt liv</h1><p>Har du en gammel dør, et vindue eller brædder i overskud? Så smid det ikke ud, men aflever det i hallen.</p>"
+        "<p>Siden 2024 har vi haft en hal på genbrugspladsen i Vejle, hvor materialerne sælges videre.</p>"
+        "<h2>Hvad er der kommet ud af det?</h2><p>62 ton materialer blev solgt videre i det første år.</p>"
+        '<section class="contact-box"><h2>Kontakt</h2><p>Lise Holm</p><p>Affaldsplanlægger</p>'
+        "<p>liho@vejle.dk</p></section></main></body></html>", encoding="utf-8")
+    (case,) = parse_file(page, page.name)
+    assert (case.municipality, case.title, case.contact.name) == ("Vejle", "Brugte byggematerialer får nyt liv",
+                                                                  "Lise Holm")
+    assert "Har du en gammel dør" in case.text
+
+
+def test_a_text_copys_contact_lines_and_a_breadcrumb_over_its_title(tmp_path):
+    page = tmp_path / "indkoeb.txt"
+    page.write_text(
+        "Kilde: https://www.kl.dk/verdensmaal/indkoeb\n\nMenu\nForside / Verdensmål / Inspirationskatalog / Grønne "
+        "indkøb i kommunerne\nGrønne indkøb i kommunerne\n\n    Her er to eksempler på grønne indkøb, som andre kan "
+        "lære af.\n\nBrugte møbler i udbuddet\nVejle Kommune\n\n    Kommunen køber brugte kontormøbler, før den køber "
+        "nye, og sparer penge.\n\n    Kontakt\n    Nikolaj Bro Fenger\n    Pædagogisk konsulent, Skoler\n"
+        "    nibf@vejle.dk\n\nElbiler til borgerne om aftenen\nVejen Kommune\n\n    Kommunens elbiler lånes ud om "
+        "aftenen og i weekenden.\n\n    Kontakt: Projektleder Julie Broe, jubr@vejen.dk, og afdelingschef for "
+        "Mobilitet Henrik Toft Lassen, htla@vejen.dk.\n", encoding="utf-8")
+    cases = parse_file(page, page.name)
+    assert [c.title for c in cases] == ["Grønne indkøb i kommunerne", "Brugte møbler i udbuddet",
+                                        "Elbiler til borgerne om aftenen"]
+    assert [(x.name, x.role, x.department) for c in cases[1:] for x in c.contacts] == [
+        ("Nikolaj Bro Fenger", "pædagogisk konsulent", None), ("Julie Broe", "projektleder", None),
+        ("Henrik Toft Lassen", "afdelingschef", "Mobilitet")]

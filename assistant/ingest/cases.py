@@ -135,8 +135,8 @@ def _box_names_municipality(blocks: list[Block], i: int) -> bool:
     for block in blocks[i:]:
         if block.box != box:
             return False
-        if find_municipalities(block.text):
-            return True
+        if find_municipalities(block.text) or any(municipality_of_domain(m.group(0)) for m in _EMAIL.finditer(block.text)):
+            return True  # (a municipality's own page may name it only through its contacts' addresses)
     return False
 
 
@@ -171,6 +171,11 @@ def _segment(blocks: list[Block], last_boxed: int) -> tuple[list[Block], list[li
             # (the first of the page's case containers that names a municipality starts with its first block)
             if starts:
                 current = [block]
+                last = max((j for j, b in enumerate(intro) if b.is_heading), default=0)
+                if not block.is_heading and len(block.text.split()) <= 6 and last > 0:
+                    # a facts box's "Kommune: Frederiksberg Kommune" under the case's heading and text: the
+                    # heading and text are the case's, not the intro's
+                    current[:0], intro[last:] = intro[last:], []
                 cases.append(current)
             else:
                 intro.append(block)
@@ -210,6 +215,15 @@ def _segment(blocks: list[Block], last_boxed: int) -> tuple[list[Block], list[li
         if block.is_heading and nxt is not None and not nxt.is_heading:
             here = _dominant_municipality(current)
             named = _kommune_named(nxt)
+            if here and named and here not in named:
+                current = [block]
+                cases.append(current)
+                continue
+        if block.is_heading and block.box is not None and block.box != current[-1].box \
+                and _box_names_municipality(blocks, i):
+            # the heading of the next case container, naming another municipality than the case before
+            here = _dominant_municipality(current)
+            named = {name for b in blocks[i:] if b.box == block.box for name in _kommune_named(b)}
             if here and named and here not in named:
                 current = [block]
                 cases.append(current)
@@ -376,6 +390,13 @@ def parse_theme_blocks(blocks: list[Block], source: str, theme: str | None, focu
         contacts, documents = _contacts_and_documents(intro)
         if municipality_of_domain(page) or any(municipality_of_domain(c.email) for c in contacts):
             intro, parsed = [], [(intro, contacts, documents)]  # one municipality's own page: it never names itself
+    elif len(parsed) == 1 and intro and municipality_of_domain(page) \
+            and _dominant_municipality(parsed[0][0], parsed[0][1]) == municipality_of_domain(page):
+        # a municipality's own page about one case: its title and opening lines are the case's, not an intro
+        seg, contacts, documents = parsed[0]
+        merged = intro + seg
+        extra = tuple(c for c in _contacts_and_documents(intro)[0] if c not in contacts)
+        intro, parsed = [], [(merged, contacts + extra, documents)]
     cases: list[Case] = []
     page_focus = focus or focus_label(source) or focus_label(theme)
     intro_goals = goals_in(" ".join([theme or ""] + [b.text for b in intro]))

@@ -55,6 +55,9 @@ _ROLE_NOUN = re.compile(r"(?:leder|chef|konsulent|koordinator|ansvarlig|direktø
                         r"consultant|coordinator|officer|advis[eo]r|director|planner|engineer|assistant|head)$",
                         re.IGNORECASE)
 # words that lead in to a name rather than being its role ("… kan du kontakte Jens Holm")
+# a job and a preposition right before a run of capitalised words: its first word is the job's unit
+_UNIT_BEFORE = re.compile(r"\w*(?:" + _ROLE_NOUN.pattern.removesuffix(")$").removeprefix("(?:") + r")\s+(?:for|i|af|ved)\s+$",
+                          re.IGNORECASE)
 _LEAD_IN = {"kontakt", "kontakte", "kontaktperson", "kontaktpersonen", "til", "ved", "hos", "du", "os", "kan", "mere",
             "vide", "vil", "eller", "og", "med", "skriv", "ring", "contact", "please", "or", "and", "er", "is"}
 _ROLE_WORD = re.compile(r"^[a-zæøå][\wæøå()-]*$")
@@ -162,6 +165,12 @@ def _person(clause: str) -> tuple[str | None, str | None, str | None]:
             rest = rest[:match.start()] + " " + first_word.lower() + " " + rest[match.start() + len(first_word):]
             candidate = candidate[len(first_word):].strip()
             match = re.search(re.escape(candidate), rest)
+        if len(candidate.split()) >= 3 and _UNIT_BEFORE.search(rest[:match.start()]):
+            # "afdelingschef for Mobilitet Henrik Toft Lassen": the first capitalised word is the job's unit
+            unit_word = candidate.split()[0]
+            department = department or unit_word
+            candidate = candidate[len(unit_word):].strip()
+            match = re.search(re.escape(candidate), rest)
         last_word = candidate.split()[-1]
         if len(candidate.split()) >= 3 and _ROLE_NOUN.search(last_word):  # "Jonas Bech Ravn Udviklingskonsulent"
             rest = rest[:match.end() - len(last_word)] + ", " + last_word.lower() + rest[match.end():]
@@ -190,8 +199,11 @@ def _person(clause: str) -> tuple[str | None, str | None, str | None]:
                                                                   or job)
                               or len(words) == 1 and first.islower() and job):
                     role = re.sub(r"(?:\s+(?:for|i|til|ved|hos|of|in|at))+$", "", first)  # "konsulent i <unit>"
-                    if all(w[:1].isupper() for w in role.split() if len(w) > 3) and not re.search(r"[A-ZÆØÅ]{2}", role):
-                        role = role.lower()  # "International Coordinator"; "UU-vejleder", "chef for Ungeområdet" kept
+                    later = [w for w in role.split()[1:] if len(w) > 3]
+                    if role[:1].isupper() and not re.search(r"[A-ZÆØÅ]{2}", role) and (all(w[:1].isupper() for w in later)
+                                                               or not any(w[:1].isupper() for w in later)):
+                        role = role.lower()  # "International Coordinator", "Pædagogisk konsulent";
+                        # "UU-vejleder" and "chef for Ungeområdet" are kept
             break
     if department and name and department.lower().startswith(name.lower()):
         department = None

@@ -172,6 +172,8 @@ def _has_heading(node: Node) -> bool:
     that _list_item makes a heading."""
     if node.css_first("h1, h2, h3, h4, h5, h6") is not None:
         return True
+    if node.tag == "details":
+        return node.css_first("summary") is not None
     if node.tag == "li":
         return _list_lead(node) is not None or _blurb_lead(node) is not None
     return any(_bold_heading(p, _text(p)) for p in node.css("p"))
@@ -218,10 +220,10 @@ def _blocks(node: Node, out: list[Block], boxes: set[int] = frozenset(), box: in
             text = re.sub(r"\s+", " ", child.text_content or "").strip()
             if text and node.tag in _CONTAINERS:
                 out.append(Block(text))
-        elif tag in _HEADINGS:
-            text = _text(child)
+        elif tag in _HEADINGS or (tag == "summary" and child.css_first(_BLOCK_INSIDE) is None):
+            text = _text(child)  # (an accordion's <summary> line is its item's title)
             if text:
-                out.append(Block(text, heading=True))
+                out.append(Block(text, heading=len(text) <= 110 or tag != "summary"))
         elif tag in ("li", "dd", "dt") and _holds_blocks(child):
             _blocks(child, out, boxes, box)  # a card laid out as a list item: a label, a heading, paragraphs
         elif tag in ("li", "dd", "dt"):

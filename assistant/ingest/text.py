@@ -17,7 +17,7 @@ from collections import Counter
 
 from ..records import Case
 from .cases import parse_theme_blocks
-from .common import _MORE, LINKS_HEADING, Block, focus_label, is_furniture, source_line
+from .common import _EMAIL, _MORE, LINKS_HEADING, Block, focus_label, is_furniture, source_line
 
 _BULLET = re.compile(r"^\s*(?:[•▪◦·*–-]|\d{1,2}[.)])\s+")
 # a line drawn between the cases of a text copy: "=====", "-----", "_____", "* * *", "~~~"
@@ -49,6 +49,9 @@ def _body_blocks(raw: str) -> list[Block]:
                 blocks[-1] = Block(blocks[-1].text + " " + text)
         return blocks
     first = lines[0].strip()
+    if len(lines) > 1 and any(_EMAIL.search(line) for line in lines) and all(len(line.split()) <= 8 for line in lines):
+        # a contact written one field to a line ("Kontakt" / name / job, unit / address): the lines are fields
+        return [Block(", ".join(line.strip() for line in lines))]
     if len(lines) > 1 and all(_is_link_title(line) and len(line.split()) < 12 for line in lines) \
             and not raw.startswith((" ", "\t")):
         # a title over its municipality, each on a line of its own ("Små delaftaler …" / "Lemvig Kommune")
@@ -143,7 +146,7 @@ def text_blocks(text: str) -> tuple[list[str], list[Block], str | None, str | No
 
 
 def _is_sentence(line: str) -> bool:
-    return len(line.split()) >= 11 or line.rstrip().endswith(".")
+    return len(re.findall(r"\w+", line)) >= 11 or line.rstrip().endswith(".")  # (a breadcrumb's slashes are no words)
 
 
 def parse_theme_text(text: str, source: str) -> list[Case]:
