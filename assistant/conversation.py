@@ -44,7 +44,7 @@ from .municipalities import (
 from .records import Case, Hit, Reply
 from .retriever import Retriever
 from .roles import contacts_for, first_contact, holds_job
-from .scope import is_errand
+from .scope import is_errand, names_errand
 from .sparse import words
 
 _CONTACT = re.compile(
@@ -65,6 +65,7 @@ skrive tale snakke henvende spørge sende høre være med hjælpe
 thank thanks that's really useful helpful great perfect nice okay super godt fint perfekt nyttigt spændende
 whats what's who's whos person's persons job title role position stilling titel jobtitel rolle stillingsbetegnelse
 kontaktpersonens kontaktpersoner personen personens
+actually someone somebody need rather instead prefer sorry undskyld
 """.split())
 _NO_TOPIC = {
     "da": "Spørgsmålet mangler et emne: hvilken case eller kommune mener du? Spørg fx «Hvem kan jeg kontakte om "
@@ -118,6 +119,7 @@ class Turn:
     focus: Case | None
     topic: str  # the text retrieval uses for this turn (the topic message + follow-up)
     reason: str | None = None  # why nothing is answered: "no_topic", "filtered" (else not found)
+    seen: tuple[str, ...] = ()  # the cases in focus so far in the conversation (ids), for "back to the … one"
 
 
 def is_contact_question(text: str) -> bool:
@@ -134,7 +136,8 @@ _ANAPHOR = re.compile(
     r"|^\W*hvilke[nt]?\s+\w+\s+\w+\s+(?:de|han|hun)\b(?!\s+(?:fleste|mange|andre|samme)\b)"  # "Hvilken nabokommune samarbejder de med?"
     r"|\b(?:om|med|til|for|af|på|ved|bag|fra|about|with|for|of|from|behind)\s+(?:det|den|dem|it|them)\W*$"
     r"|\b(?:is|are|was|were)\s+there\W*$"  # "How many volunteers are there?"
-    r"|\b(?:do|does|did|are|were|have|has|had|can|could|will|would)\s+they\b",  # "How many suppliers do they use?"
+    r"|\b(?:do|does|did|are|were|have|has|had|can|could|will|would)\s+they\b"  # "How many suppliers do they use?"
+    r"|\b(?:done|doing|joined|tried|used|started)\s+it\b",  # "How many yards have done it so far?"
     re.IGNORECASE)
 # Pronouns that may point back or inside the question itself: they/them/he/she, possessives (deres, its,
 # her …), "there" (not "is there"), "it" after an auxiliary. In a question with a topic of its own they
@@ -181,7 +184,8 @@ _OTHER_CASES = re.compile(
 # kontakte?", "Jeg tænker på den med sommerhusejerne", "the one with the rain beds")
 _SELECTION = re.compile(
     r"^\W*(?:(?:og|and|ok|okay|nej|no|ja|yes|jeg\s+tænker\s+på|jeg\s+mener|i\s+mean|i'm\s+thinking\s+of)\W+)*"
-    r"(?:den|det|the\s+one|that\s+one)\s+(?:med|om|hvor|with|about|where)\s+\w", re.IGNORECASE)
+    r"(?:(?:den|det|the\s+one|that\s+one)\s+(?:med|om|hvor|with|about|where)\s+\w|the\s+[\w-]+(?:\s+[\w-]+)?\s+one\b)"
+    r"|\b(?:(?:going|go|get|getting)\s+)?back\s+to\s+the\b|\btilbage\s+til\b", re.IGNORECASE)
 
 
 # a correction of what the answer before took the question to mean ("I mean drinking water", "Nej, jeg mener
@@ -191,9 +195,26 @@ _CORRECTION = re.compile(r"^\W*(?:(?:no|nope|nej|ah|oh|sorry|undskyld|hmm)\W+)*(
                          re.IGNORECASE)
 
 
+# a remark on the language of the chat ("sorry, switching to English:", "på dansk:"): no part of the request
+_LANGUAGE_REMARK = re.compile(r"^\W*(?:(?:sorry|undskyld|ok|okay)\W+)?(?:switching\s+to|in|now\s+in|på|nu\s+på|skifter\s+til)"
+                              r"\s+(?:english|danish|engelsk|dansk)\s*[:,.–-]\s*", re.IGNORECASE)
+
+
+def without_language_remark(text: str) -> str:
+    """``text`` without a leading remark on the chat's language ("sorry, switching to English: …")."""
+    rest = _LANGUAGE_REMARK.sub("", text, count=1)
+    return rest if re.search(r"\w", rest) else text
+
+
 def corrects(text: str) -> bool:
     """Whether ``text`` corrects what the answer before took the question to mean ("I mean …")."""
     return bool(_CORRECTION.search(text))
+
+
+_BACK_TO = re.compile(r"\bback\s+to\b|\btilbage\s+til\b", re.IGNORECASE)
+# another municipality than the one talked about ("Hvilken anden kommune …?", "Does any other council …?")
+_OTHER_MUNICIPALITY = re.compile(r"\b(?:anden|andre|another|other)\s+(?:\w+\s+)?(?:kommuner?|councils?|municipalit\w*|"
+                                 r"towns?|byer?)\b", re.IGNORECASE)
 
 
 def picks_one(text: str) -> bool:
@@ -300,7 +321,7 @@ class Assistant:
         leaves = changes_topic(message)
         # what the message asks, without what it says about the asker ("I'm with an anglers' club, so who
         # would I write to?" is a follow-up)
-        request = request_part(message)
+        request = request_part(without_language_remark(message))
         picked = previous is not None and picks_one(request)  # searched with the topic before, the focus not kept
         follow = previous is not None and previous.focus is not None and is_follow_up(request) and not leaves \
             and not picked and not (previous.focus.municipality and corrects(request))
@@ -317,11 +338,17 @@ class Assistant:
         if (picked or corrected) and not in_corpus and not elsewhere and not leaves:
             # a case picked out, or a correction ("I mean drinking water"): searched with the topic before;
             # a correction is not about the case it corrects
-            hits = self._search(_join(previous.topic, request))
+            query = _join(previous.topic, request)
+            hits = self._search(query)
+            if _BACK_TO.search(request):  # "going back to the furniture one": a case talked about before
+                earlier = [h for h in self._search(request, k=self.FOCUS_DEPTH) if h.case.id in previous.seen]
+                if earlier:
+                    query = request
+                    hits = _rerank(earlier[:1] + [h for h in hits if h.passage.id != earlier[0].passage.id], self.k)
             if corrected:
                 hits = _rerank([h for h in hits if h.case.id != previous.focus.id], self.k)
             focus = hits[0].case if hits else None
-            return Turn(message, language, contact, focus, _join(previous.topic, request)), hits, focus is not None
+            return Turn(message, language, contact, focus, query), hits, focus is not None
 
         if previous is not None and previous.focus is not None and asks_for_other_cases(request) \
                 and (in_corpus or previous.focus.municipality) and not asks_any_municipality(request) and not leaves:
@@ -357,6 +384,8 @@ class Assistant:
         if follow:
             topic = _join(previous.topic, message)
             focus = previous.focus
+            if names_errand(message):  # "and what about a parking permit?": no case's business
+                return Turn(message, language, contact, None, topic), self._search(topic), False
             hits = self._search(topic)
             # the case in focus leads; its best passage for the combined question first
             own = [h for h in hits if h.case.id == focus.id]
@@ -369,6 +398,9 @@ class Assistant:
             return Turn(message, language, contact, None, message, reason="no_topic"), [], False
         text = _join(previous.topic, message) if narrows else message
         hits = self._search(text)
+        if previous is not None and previous.focus is not None and previous.focus.municipality \
+                and _OTHER_MUNICIPALITY.search(request):  # "Hvilken anden kommune …?": not the one just answered
+            hits = _rerank([h for h in hits if h.case.municipality != previous.focus.municipality], self.k)
         if narrows:  # narrowed down from the intro: a case more specific than the intro is wanted
             hits = _rerank([h for h in hits if h.case.id != previous.focus.id], self.k)
         # a question about a municipality that has no case is not answered by another's case
@@ -436,10 +468,13 @@ class Assistant:
 
     def _ask(self, message: str, history: list[str]) -> Reply:
         previous: Turn | None = None
+        seen: tuple[str, ...] = ()
         for earlier in history[-HISTORY_TURNS:]:
             turn, _, found = self._turn(earlier, previous)
+            if found and turn.focus is not None:
+                seen = tuple(dict.fromkeys(seen + (turn.focus.id,)))
             if found or previous is None:
-                previous = turn
+                previous = replace(turn, seen=seen)
         listing = is_list_question(message)
         # a list question is answered from the sentences that ask for the list, not those about the asker
         turn, hits, found = self._turn(request_text(message) if listing else message, previous)

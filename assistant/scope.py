@@ -39,6 +39,12 @@ _PROCEDURE = re.compile(rf"""
 """, re.IGNORECASE | re.VERBOSE)
 
 
+def names_errand(text: str) -> bool:
+    """Whether ``text`` names one of a citizen's errands (a passport, a parking permit, taxes …), whatever it
+    asks about it: "and what about a parking permit?" after a case is no follow-up the case answers."""
+    return bool(_ERRAND.search(text))
+
+
 def is_errand(text: str) -> bool:
     """Whether ``text`` asks about a citizen's own errand with the municipality (documents, permits, opening
     hours, taxes, elections) or asks how to carry out such a procedure: nothing the cases answer."""

@@ -420,3 +420,30 @@ def test_the_not_found_bar_follows_the_pair_of_languages():
     bars = {(q, p.id): assistant._bar(q, Hit(1, 0.0, p, case, dense_score=0.8)) for q in ("da", "en")
             for p in (danish, english)}
     assert bars == {("da", "p1"): 0.827, ("da", "p2"): 0.78, ("en", "p1"): 0.78, ("en", "p2"): 0.827}
+
+
+@pytest.mark.unit
+def test_small_talk_around_a_follow_up_is_not_its_topic():
+    from assistant.conversation import picks_one, without_language_remark
+    from assistant.scope import names_errand
+    assert without_language_remark("sorry, switching to English: what's the price per hour?") == \
+        "what's the price per hour?"
+    assert without_language_remark("På dansk: hvem er projektleder?") == "hvem er projektleder?"
+    assert refers_back("and how many yards have done it so far?")
+    assert picks_one("the rooftop one") and picks_one("ok going back to the village halls, how big was the fund?")
+    assert is_follow_up("actually I need someone else")
+    assert names_errand("and what about a parking permit?") and not names_errand("and what about the budget?")
+
+
+@pytest.mark.integration
+def test_follow_ups_that_leave_the_case_or_go_back_to_an_earlier_one(tuning):
+    first_jobs = "Hvilken kommune hjælper unge til deres første fritidsjob?"
+    # an errand asked as a follow-up is not the case's business
+    reply = tuning.ask("and what about a parking permit?", history=[first_jobs])
+    assert not reply.found and reply.case is None
+    # "another municipality": not the one just answered
+    other = tuning.ask("Hvilken anden kommune hjælper unge i job?", history=[first_jobs])
+    assert other.found and other.case.municipality != "Rødovre"
+    # back to a case talked about two turns before
+    assert _last(tuning, [first_jobs, "Is any council letting villagers own the solar panels themselves?",
+                          "ok, going back to the first jobs one, who do I email?"]) == ("Rødovre", "yhfr@rk.dk")
