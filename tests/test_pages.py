@@ -734,3 +734,20 @@ def test_a_text_copys_contact_lines_and_a_breadcrumb_over_its_title(tmp_path):
     assert [(x.name, x.role, x.department) for c in cases[1:] for x in c.contacts] == [
         ("Nikolaj Bro Fenger", "pædagogisk konsulent", None), ("Julie Broe", "projektleder", None),
         ("Henrik Toft Lassen", "afdelingschef", "Mobilitet")]
+
+
+def test_a_closing_section_after_the_case_containers_without_a_contact_is_no_case(tmp_path):
+    page = tmp_path / "international.html"
+    page.write_text(
+        '<html><head><link rel="canonical" href="https://www.vejle.dk/international"></head><body><main>'
+        "<h1>International projects</h1><p>The municipality takes part in projects with towns in other countries, "
+        "most of them with EU funding.</p>"
+        + "".join(f'<section class="project"><h2>{t}</h2><p>{t} started in 2023 with partners in two other '
+                  f"countries and runs until 2026.</p><p>Contact: {n}, EU Project Manager, {e}</p></section>"
+                  for t, n, e in (("Clean harbour bathing", "Kim Holt", "kiho@vejle.dk"),
+                                  ("Green skills for newcomers", "Ane Bro", "anbr@vejle.dk")))
+        + '<section class="twin-towns"><h2>Friendship towns</h2><p>Vejle also has old friendship agreements with '
+          "towns in the other Nordic countries, mostly school and culture exchanges with no project now.</p>"
+          "</section></main></body></html>", encoding="utf-8")
+    assert [c.title for c in parse_file(page, page.name)] == [
+        "International projects", "Clean harbour bathing", "Green skills for newcomers"]

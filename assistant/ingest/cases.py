@@ -382,10 +382,13 @@ def parse_theme_blocks(blocks: list[Block], source: str, theme: str | None, focu
     parsed = [(seg, tuple(c for c in contacts if not _on_domain(c.email, publisher)), documents)
               for seg, contacts, documents in parsed]
     trailing = {id(b) for b in blocks[last_boxed + 1:]}  # what follows the page's last case container
+    # after the page's last case container, a section without a contact is a closing note ("Friendship towns",
+    # "Næste skridt"), not a case, even when it names the municipality
     parsed = [(seg, contacts, documents) for seg, contacts, documents in parsed
-              if _dominant_municipality(seg, contacts) or (
+              if not (trailing and all(id(b) in trailing for b in seg) and not contacts)
+              and (_dominant_municipality(seg, contacts) or (
                   not all(id(b) in trailing for b in seg)
-                  and (contacts or sum(len(b.text) for b in seg) >= 2 * MIN_CASE_TEXT))]
+                  and (contacts or sum(len(b.text) for b in seg) >= 2 * MIN_CASE_TEXT)))]
     if not parsed and intro:
         contacts, documents = _contacts_and_documents(intro)
         if municipality_of_domain(page) or any(municipality_of_domain(c.email) for c in contacts):
