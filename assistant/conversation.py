@@ -211,6 +211,7 @@ def corrects(text: str) -> bool:
     return bool(_CORRECTION.search(text))
 
 
+_OWN_WORK = re.compile(r"\b(?:of\s+(?:its|their)\s+own|its\s+own|their\s+own|selv|egen|eget|egne)\b", re.IGNORECASE)
 _BACK_TO = re.compile(r"\bback\s+to\b|\btilbage\s+til\b", re.IGNORECASE)
 # another municipality than the one talked about ("Hvilken anden kommune …?", "Does any other council …?")
 _OTHER_MUNICIPALITY = re.compile(r"\b(?:anden|andre|another|other)\s+(?:\w+\s+)?(?:kommuner?|councils?|municipalit\w*|"
@@ -377,6 +378,9 @@ class Assistant:
             if not follow and is_errand(message):  # "Hvor kan jeg aflevere storskrald i Faxe?": no case says
                 return Turn(message, language, contact, None, topic), hits, False
             return Turn(message, language, contact, focus, topic), hits, focus is not None
+        if elsewhere and follow and _OWN_WORK.search(request):
+            # "does Sorø have a climate project of its own?": a municipality with no case asked about itself
+            return Turn(message, language, contact, None, message), self._search(message), False
         if elsewhere and follow and len(topic_words(message)) <= 1:
             # "Og Odense?" after another case: a municipality with no case is not answered by the focus
             hits = self._search(message)

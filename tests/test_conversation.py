@@ -447,3 +447,11 @@ def test_follow_ups_that_leave_the_case_or_go_back_to_an_earlier_one(tuning):
     # back to a case talked about two turns before
     assert _last(tuning, [first_jobs, "Is any council letting villagers own the solar panels themselves?",
                           "ok, going back to the first jobs one, who do I email?"]) == ("Rødovre", "yhfr@rk.dk")
+
+
+@pytest.mark.integration
+def test_a_municipality_with_no_case_asked_about_its_own_work_is_not_found(tuning):
+    # Odense has no case in eval-tuning/; asked whether it has one of its own, the case in focus does not answer
+    reply = tuning.ask("ok, but does Odense have a project of its own?",
+                       history=["Hvilken kommune hjælper unge til deres første fritidsjob?"])
+    assert not reply.found and reply.case is None
