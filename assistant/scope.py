@@ -25,12 +25,13 @@ _ERRAND = re.compile(r"""\b(?:
     åbningstid\w*|opening\s+hours|storskrald\w*|bulky\s+waste|
     kommunalvalg\w*|valg\s+til\s+kommunalbestyrelsen|(?:municipal|local)\s+elections?|næste\s+(?:gang\s+)?valg|
     ejendomsskat\w*|grundskyld\w*|property\s+tax\w*|kommuneskat\w*|skatteprocent\w*|income\s+tax\w*|
-    byggetilladelse\w*|building\s+permits?|folkeregister\w*
+    byggetilladelse\w*|building\s+permits?|folkeregister\w*|boligstøtte\w*|housing\s+benefits?|beboerparkering\w*|
+    (?:not|n't)\s+(?:been\s+|being\s+)?emptied|ikke\s+(?:blevet\s+)?tømt
 )\b""", re.IGNORECASE | re.VERBOSE)
 
 
 _EN_VERB = r"(?:pay|book|report|register|renew|apply|enrol+)"
-_DA_PRESENT = r"(?:betaler|booker|melder|anmelder|indberetter|søger\s+om|ansøger|fornyer|indskriver)"
+_DA_PRESENT = r"(?:betaler|booker|melder|anmelder|indberetter|søger|ansøger|fornyer|indskriver)"
 _DA_INFINITIVE = r"(?:betale|booke|melde|anmelde|indberette|søge\s+om|ansøge|forny|indskrive)"
 _PROCEDURE = re.compile(rf"""
     \b(?:how|where|when)\s+(?:do|can|should|must)\s+I\s+(?:go\s+about\s+)?{_EN_VERB}(?:ing)?\b
