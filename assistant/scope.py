@@ -26,7 +26,7 @@ _ERRAND = re.compile(r"""\b(?:
     kommunalvalg\w*|valg\s+til\s+kommunalbestyrelsen|(?:municipal|local)\s+elections?|næste\s+(?:gang\s+)?valg|
     ejendomsskat\w*|grundskyld\w*|property\s+tax\w*|kommuneskat\w*|skatteprocent\w*|income\s+tax\w*|
     byggetilladelse\w*|building\s+permits?|folkeregister\w*|boligstøtte\w*|housing\s+benefits?|beboerparkering\w*|
-    (?:not|n't)\s+(?:been\s+|being\s+)?emptied|ikke\s+(?:blevet\s+)?tømt
+    (?:not|\w+n't)\s+(?:been\s+|being\s+)?emptied|ikke\s+(?:blevet\s+)?tømt
 )\b""", re.IGNORECASE | re.VERBOSE)
 
 
