@@ -224,7 +224,7 @@ def picks_one(text: str) -> bool:
 
 
 def asks_for_other_cases(text: str) -> bool:
-    """Whether ``text`` asks for the cases of a municipality other than the one talked about."""
+    """Whether ``text`` asks for the other cases of the municipality talked about (or of the one it names)."""
     return bool(_OTHER_CASES.search(text))
 
 
