@@ -65,7 +65,8 @@ def normalize_municipality(name: str | None) -> str | None:
         if alias.lower() == bare.lower():
             return official
     if bare.lower().endswith("s") and bare != name.strip():  # "Bornholms Regionskommune", "Vesthimmerlands Kommune"
-        return normalize_municipality(bare[:-1]) if normalize_municipality(bare[:-1]) in ALL_MUNICIPALITIES else bare
+        stem = normalize_municipality(bare[:-1])
+        return stem if stem in ALL_MUNICIPALITIES else bare
     return bare
 
 

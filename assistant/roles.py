@@ -32,7 +32,6 @@ JOB_WORDS_EN = {"mayor": ("borgmester",), "leader": ("leder",), "manager": ("led
 # asking for someone above the project's contact ("is there someone more senior?", "higher up")
 _SENIOR = re.compile(r"\b(?:more\s+senior|higher\s+up|someone\s+senior|further\s+up)\b", re.IGNORECASE)
 # Danish manager words stand for each other ("chef for Plan og Udvikling" is the "leder af Plan og Udvikling")
-_MANAGER = ("leder", "chef")
 _MANAGER_STEMS = ("led", "chef")
 _ABOVE = {"boss", "supervisor", "superior", "head", "chief"}
 # English words that qualify a job or name a unit, as the Danish word parts they appear as
@@ -58,39 +57,39 @@ def _job_stems(tokens: list[str]) -> set[str]:
     return set(stem_words([t for t in tokens if _JOB.search(t)]))
 
 
-def _asked_jobs(question: str) -> tuple[set[str], set[str], set[str], dict[str, int]] | None:
+def _asked_jobs(question: str) -> tuple[set[str], set[str], set[str], dict[str, int], bool] | None:
     """The jobs a question names (Danish job stems, English job words as Danish parts), its stems and the
-    unit words it names in English; None when it names no job."""
+    unit words it names in English, and whether it asks for a manager above the project ("the boss"); None
+    when it names no job."""
     tokens = words(question)
     danish_jobs = _job_stems(tokens)
     english_jobs = {part for w in tokens for part in JOB_WORDS_EN.get(w, ())}
     # someone above the project: "the boss", "the head of …", "someone more senior" (a project leader is not)
     above = bool(_SENIOR.search(question)) or any(
         w in _ABOVE or w == "manager" and (i == 0 or tokens[i - 1] != "project") for i, w in enumerate(tokens))
-    if _SENIOR.search(question):
-        english_jobs |= set(_MANAGER)
-    if not (danish_jobs or english_jobs):
+    if above:  # a manager: a "chef", or a "leder" who is not the project's
+        english_jobs = (english_jobs - {"leder"}) | {"chef"}
+    if not (danish_jobs or english_jobs or above):
         return None
     # a unit word right before the job asked for first ("the family counsellor") says more than one elsewhere
     # ("for the nature days"); a later job is often a contrast ("the head of …, not the project manager")
     first = next((i for i, w in enumerate(tokens) if w in JOB_WORDS_EN), None)
     direct = {QUALIFIERS_EN[tokens[first - 1]]} if first and tokens[first - 1] in QUALIFIERS_EN else set()
     parts = {QUALIFIERS_EN[w]: 1 + (QUALIFIERS_EN[w] in direct) for w in tokens if w in QUALIFIERS_EN}
-    return danish_jobs, english_jobs - ({"leder"} if above else set()) | ({"chef", "leder!"} if above else set()), \
-        set(stem_words(tokens)), parts
+    return danish_jobs, english_jobs, set(stem_words(tokens)), parts, above
 
 
-def _fit(contact: Contact, asked_jobs: tuple[set[str], set[str], set[str], dict[str, int]]) -> tuple[int, int]:
+def _fit(contact: Contact, asked_jobs: tuple[set[str], set[str], set[str], dict[str, int], bool]) -> tuple[int, int]:
     """How well ``contact`` holds the job asked for: (job words matched, unit words matched)."""
-    danish_jobs, english_jobs, asked, parts = asked_jobs
+    danish_jobs, english_jobs, asked, parts, above = asked_jobs
     role_words = words(contact.role or "")
     unit_words = role_words + words(contact.department or "")
     role_joined, unit_joined = "".join(role_words), "".join(unit_words)
     role_stems = set(stem_words(role_words))
     # a Danish job word names the role or its last part ("lederen" ~ "projektleder")
     job = 2 * sum(any(stem.endswith(asked_job) for stem in role_stems) for asked_job in danish_jobs) \
-        + 2 * sum(part in role_joined for part in english_jobs if part != "leder!") \
-        + 2 * ("leder!" in english_jobs and "leder" in role_joined and "projektleder" not in role_joined)
+        + 2 * sum(part in role_joined for part in english_jobs) \
+        + 2 * (above and "leder" in role_joined and "projektleder" not in role_joined)
     if not job and any(asked_job.endswith(_MANAGER_STEMS) for asked_job in danish_jobs):  # the other manager word
         job = int(any(stem.endswith(_MANAGER_STEMS) and not stem.endswith("projektled") for stem in role_stems))
     if not job:
