@@ -32,6 +32,7 @@ from .goals import goals_in
 from .ingest.contacts import display_phone
 from .language import MAX_QUERY_CHARS, EmptyQueryError, clean_query, detect_language
 from .listing import Listing, is_list_question, list_cases, request_text
+from .listing import topic_words as list_topic_words
 from .markup import linkable_email
 from .municipalities import (
     AREAS,
@@ -40,6 +41,7 @@ from .municipalities import (
     asks_municipality,
     municipalities_of_regions,
     regions_in,
+    without_municipalities,
 )
 from .records import Case, Hit, Reply
 from .retriever import Retriever
@@ -52,6 +54,11 @@ _CONTACT = re.compile(
     r"hvem\s+står|contact\w*|reach|phone|call|who\s+(can|should|do|could)\s+i|who\s+is\s+responsible|"
     r"person\s+to)\b", re.IGNORECASE)
 # words that carry no topic of their own in a follow-up
+# asking for something like the case before ("What about Holstebro, anything similar there?"): a case that
+# is only like it is an answer
+_SIMILAR = re.compile(r"\b(?:similar|(?:something|anything)\s+like\s+(?:that|it|this)|the\s+same|lignende|"
+                      r"tilsvarende|noget\s+i\s+samme\s+stil|(?:det|noget)\s+samme)\b", re.IGNORECASE)
+
 _FOLLOW_WORDS = set("""
 det den dem der her de deres dens dets sådan også så og men nu lige mere om hvad hvem hvor hvordan
 hvilken hvilke hvornår hvorfor kan jeg jer vi man skal må gerne vil tak fortæl mig mere uddyb
@@ -238,6 +245,12 @@ def changes_topic(text: str) -> bool:
     return bool(_NEW_TOPIC.search(text))
 
 
+def _last_question(text: str) -> str:
+    """The last sentence of ``text`` that ends in a question mark (``text`` when none does)."""
+    questions = [q for q in re.split(r"(?<=[.!?])\s+", text) if q.rstrip().endswith("?")]
+    return questions[-1] if questions else text
+
+
 def topic_words(text: str) -> list[str]:
     """The words of a message that name a topic: not pronouns, question, contact or function words."""
     return [w for w in words(text) if w not in _FOLLOW_WORDS and len(w) > 2]
@@ -292,6 +305,9 @@ class Assistant:
         municipalities, and regions or areas ("Which Greenlandic municipality …?", "på Færøerne")
         where no case of the corpus is from."""
         named = asked_municipalities(text)
+        if len(named) > 1:  # "Herlev, ok. Does Vallensbæk have something on food waste too?": the question's first
+            asked = asked_municipalities(_last_question(text))
+            named = [m for m in named if m in asked] + [m for m in named if m not in asked]
         known = set(self.retriever.municipalities)
         in_corpus = [m for m in named if m in known]
         empty_areas = [] if in_corpus else [area for area in asked_regions(text) if not known & set(AREAS[area])]
@@ -370,12 +386,24 @@ class Assistant:
             return Turn(message, language, contact, None, message, reason="filtered"), [], False
         if in_corpus:
             municipality = self._only or in_corpus[0]
-            topic = message if not follow else _join(previous.topic, message)
+            # "Og i Vordingborg?" after a topic no case answered: that topic, asked of the municipality
+            own_topic = bool(set(topic_words(request)) & set(list_topic_words(without_municipalities(request))))
+            again = previous is not None and previous.focus is None and previous.reason is None \
+                and is_follow_up(request) and not leaves and not own_topic
+            topic = _join(previous.topic, message) if follow or again else message
             hits = self._search(topic, municipality=municipality)
             if not hits and previous is not None:
                 hits = self._search(previous.topic, municipality=municipality)
             focus = hits[0].case if hits else None
             if not follow and is_errand(message):  # "Hvor kan jeg aflevere storskrald i Faxe?": no case says
+                return Turn(message, language, contact, None, topic), hits, False
+            # judged on the message's own topic ("Og Gentofte – har de noget om klimatilpasning?"), or on the topic
+            # no case answered before it ("Og i Vordingborg?"); with neither ("Og Gladsaxe — hvem er kontaktperson
+            # der?") the municipality's case nearest the conversation answers
+            own = message if own_topic else previous.topic if again else None
+            if focus is not None and own is not None and not _SIMILAR.search(request) \
+                    and not self._named_topic_fits(own, language, municipality, focus):
+                # "Har Hørsholm også et projekt om cykler?": the municipality has cases, none on the topic
                 return Turn(message, language, contact, None, topic), hits, False
             return Turn(message, language, contact, focus, topic), hits, focus is not None
         if elsewhere and follow and _OWN_WORK.search(request):
@@ -415,6 +443,20 @@ class Assistant:
             and self._answers(message, language, hit=hits[0])
         focus = hits[0].case if hits and found else None
         return Turn(message, language, contact, focus, text), hits, found
+
+    def _named_topic_fits(self, topic: str, language: str, municipality: str, focus: Case) -> bool:
+        """Whether a question naming ``municipality`` (which has cases) is answered by its case ``focus``: the
+        question with the name taken out clears the same bar against the municipality's best passage. The
+        name alone lifts the cosine of every passage that names it, so it is no evidence for the topic. A
+        question with nothing but the name ("Hvad laver Gladsaxe?") or asking for a job one of the case's
+        contacts holds ("afdelingschefen … i Dragør") is answered as before."""
+        text = without_municipalities(topic)
+        request = request_part(text)
+        if not set(topic_words(request)) & set(list_topic_words(request)) or holds_job(focus, topic):
+            return True
+        hits = self._search(text, k=1, municipality=municipality)  # the cosine bar alone: with the name gone
+        return bool(hits) and hits[0].dense_score is not None \
+            and hits[0].dense_score >= self._bar(language, hits[0])  # a Danish topic may share no indexed term
 
     def _stays_on(self, focus: Case, message: str) -> bool:
         """Whether a message with no pronoun is still about ``focus``: it asks for a job one of the focus's

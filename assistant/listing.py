@@ -62,7 +62,7 @@ verdensmål verdensmålene verdensmålet mål målene målet fn fns sdg sdgs goa
 region regionen regioner regions danmark danske dansk denmark danish bæredygtighed bæredygtig bæredygtige
 which what show me all every list of name give please municipalities municipality councils council towns town
 cities city cases case projects project examples example local authorities work works working worked doing
-have has related sustainable development sustainability any some other more
+have has got related sustainable development sustainability any some other more
 tiltag initiativ initiativer indsatsen indsatserne eksempel bidrager bidrage bidrag knytter knyttet knyttes hører
 høre hørende relaterer relateret relaterede vedrører omhandler dækker understøtter støtter sigter peger forbundet
 samling samlingen kataloget katalog inspirationskataloget siderne siden side her samlet samlede jeres vores

@@ -117,6 +117,13 @@ _NEAR_BEFORE = re.compile(r"\b(?:suburbs?\s+of|outside|near|around|close\s+to|(?
 _NEAR_AFTER = re.compile(r"^[\w-]+['’]?s?\s+(?:suburbs?|area|omegn|egnen)\b", re.IGNORECASE)
 
 
+# a municipality's name as the first word of an institution's ("Aarhus University", "Aalborg Universitet",
+# "Odense Universitetshospital", "Billund Lufthavn"): the institution is meant, not the municipality
+_INSTITUTION_AFTER = re.compile(r"^[\w-]+['’]?s?\s+(?:universitet\w*|university|universitetshospital\w*|sygehus\w*|"
+                                r"hospital\w*|lufthavn\w*|airport|zoo|business\s+school|handelshøjskole\w*|"
+                                r"katedralskole\w*|teater|theatre|domkirke\w*|cathedral)\b", re.IGNORECASE)
+
+
 def _near_spans(text: str) -> list[tuple[str, bool]]:
     """(municipality, named as a landmark for a place near it) for each municipality ``text`` names."""
     out = []
@@ -129,13 +136,22 @@ def _near_spans(text: str) -> list[tuple[str, bool]]:
 def asked_municipalities(text: str) -> list[str]:
     """The distinct municipalities a question asks about, in order: those it names, less those it names only
     as a partner ("… the scheme run jointly with Stevns?"), as where the asker is ("I live in Aarhus. Is
-    there a council that …?"; asker.py) or as a landmark ("a Copenhagen suburb": its region is asked)."""
+    there a council that …?"; asker.py), as a landmark ("a Copenhagen suburb": its region is asked) or as the
+    first word of an institution's name ("Aarhus University")."""
     text = without_asker_places(text)
     spans = find_municipality_spans(text)
     near = {name for name, is_near in _near_spans(text) if is_near}
     owners = {name for name, _, start in spans
-              if not _PARTNER_BEFORE.search(text[max(0, start - 40):start]) and name not in near}
+              if not _PARTNER_BEFORE.search(text[max(0, start - 40):start]) and name not in near
+              and not _INSTITUTION_AFTER.match(text[start:start + 60])}
     return list(dict.fromkeys(name for name, _, _ in spans if name in owners))  # in order of first mention
+
+
+def without_municipalities(text: str, replacement: str = "kommunen") -> str:
+    """``text`` with each municipality it names (with "Kommune", a genitive or a label) replaced by
+    ``replacement``: "Har Hørsholm også noget om cykler?" -> "Har kommunen også noget om cykler?"."""
+    return re.sub(r"[ \t]+", " ", _pattern().sub(
+        lambda m: replacement if m.group(2)[0].isupper() else m.group(0), text)).strip()
 
 
 def municipalities_in(text: str) -> list[str]:

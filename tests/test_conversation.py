@@ -401,7 +401,11 @@ def test_an_errand_in_a_municipality_with_a_case_is_not_found(assistant):
     ("Hvad laver Faxe sammen med Stevns Kommune?", ["Faxe"]),
     ("Hvilken kommune driver en færge i samarbejde med Odense?", []),
     ("Which cases do Aarhus and Gladsaxe have?", ["Aarhus", "Gladsaxe"]),
-    ("What does Stevns do together with Stevns' schools?", ["Stevns"])])
+    ("What does Stevns do together with Stevns' schools?", ["Stevns"]),
+    # the first word of an institution's name
+    ("Which municipality works with Aarhus University and VIA?", []),
+    ("Hvilken kommune samarbejder med Aalborg Universitet om vand?", []),
+    ("Does Odense work with Odense Universitetshospital?", ["Odense"])])
 def test_a_municipality_named_as_a_partner_is_not_the_one_asked_about(question, expected):
     from assistant.municipalities import asked_municipalities
     assert asked_municipalities(question) == expected
@@ -456,3 +460,26 @@ def test_a_municipality_with_no_case_asked_about_its_own_work_is_not_found(tunin
     reply = tuning.ask("ok, but does Odense have a project of its own?",
                        history=["Hvilken kommune hjælper unge til deres første fritidsjob?"])
     assert not reply.found and reply.case is None
+
+
+@pytest.mark.integration
+def test_a_municipality_with_cases_but_none_on_the_topic_is_not_found(tuning):
+    # Greve (school gardens), Solrød (seaweed to biogas) and Morsø (mussel lines) have cases in eval-tuning/,
+    # none on these topics. Without its name, each question's cosine to the municipality's best passage was
+    # measured 0.024 (Greve), 0.057 (Solrød) and 0.030 (Morsø) below the bar; the questions that are answered
+    # stay 0.049 (Greve) and 0.072 (Dragør) above it
+    for question in ("Har Greve et projekt om elbusser?", "Is Solrød doing anything about school meals?"):
+        reply = tuning.ask(question)
+        assert not reply.found and reply.case is None, question
+    reply = tuning.ask("Og i Morsø?", history=["Hvilken kommune har en hundeskov?"])  # no case on dog parks
+    assert not reply.found and reply.case is None
+    assert tuning.ask("Har Greve noget med skolehaver?").case.municipality == "Greve"
+    assert tuning.ask("Who can I contact about the sea dike in Dragør?").case.municipality == "Dragør"
+
+
+@pytest.mark.integration
+def test_the_municipality_in_the_question_sentence_is_the_one_asked_about(tuning):
+    # "Copenhagen, ok." acknowledges the answer before; the question is about Holbæk (surplus food)
+    reply = tuning.ask("Copenhagen, ok. Does Holbæk have something on food waste too?",
+                       history=["Which councils measure food waste in canteens?"])
+    assert reply.found and reply.case.municipality == "Holbæk"

@@ -344,3 +344,11 @@ def test_corpus_hash_changes_with_content_and_ignores_question_sets(tmp_path):
     assert corpus_hash(tmp_path) == before
     shutil.copy(FIXTURE_CORPUS / "groenne-tage-aalborg.md", tmp_path)
     assert corpus_hash(tmp_path) != before
+
+
+@pytest.mark.unit
+def test_without_municipalities_takes_out_every_name_form():
+    from assistant.municipalities import without_municipalities
+    assert without_municipalities("Har Hørsholm Kommune også noget om cykler?") == "Har kommunen også noget om cykler?"
+    assert without_municipalities("Hvad laver Hernings skoler og Aarhus'?") == "Hvad laver kommunen skoler og kommunen?"
+    assert without_municipalities("greve og faxe er ord") == "greve og faxe er ord"  # lower case: ordinary words
