@@ -751,3 +751,81 @@ def test_a_closing_section_after_the_case_containers_without_a_contact_is_no_cas
           "</section></main></body></html>", encoding="utf-8")
     assert [c.title for c in parse_file(page, page.name)] == [
         "International projects", "Clean harbour bathing", "Green skills for newcomers"]
+
+
+def test_a_table_whose_rows_are_cases(tmp_path):
+    # columns Kommune / Projekt / Beskrivelse / Kontakt; a contact cell of <br> lines, another with "Kontakt:"
+    rows = [("Vejle", "Regnvand til toiletterne i hallen", "<p>Hallens tag leder regnvand til to tanke.</p>"
+             "<p>Verdensmål: 6</p>", "Projektleder Ida Krog, idkr@vejle.dk<br>Afdelingschef Bo Lund, bolu@vejle.dk"),
+            ("Vejen", "Bier på rådhusets tag", "<p>Fire bistader står på taget, og honningen sælges i kantinen.</p>",
+             "Kontakt: Per Holm, gartner, peho@vejen.dk"),
+            ("Vejle", "Byttehylder på biblioteket", "<p>Borgerne bytter bøger og spil på hylder ved indgangen.</p>",
+             "Ane Bro<br>bibliotekar<br>anbr@vejle.dk")]
+    body = "".join(f"<tr><td>{m}</td><td><strong>{t}</strong></td><td>{d}</td><td>{c}</td></tr>" for m, t, d, c in rows)
+    page = tmp_path / "tabel.html"
+    page.write_text("<html><body><main><h1>Vand og natur</h1><p>Tre små eksempler fra kommunerne på, hvordan man "
+                    "kommer i gang uden et stort budget.</p><table><thead><tr><th>Kommune</th><th>Projekt</th>"
+                    f"<th>Beskrivelse</th><th>Kontakt</th></tr></thead><tbody>{body}</tbody></table></main></body></html>",
+                    encoding="utf-8")
+    cases = parse_file(page, page.name)
+    assert [(c.municipality, c.title, [x.email for x in c.contacts]) for c in cases] == [
+        (None, "Vand og natur", []),
+        ("Vejle", "Regnvand til toiletterne i hallen", ["idkr@vejle.dk", "bolu@vejle.dk"]),
+        ("Vejen", "Bier på rådhusets tag", ["peho@vejen.dk"]),
+        ("Vejle", "Byttehylder på biblioteket", ["anbr@vejle.dk"])]
+    assert [(x.name, x.role) for x in cases[1].contacts] == [("Ida Krog", "projektleder"), ("Bo Lund", "afdelingschef")]
+    assert "honningen sælges i kantinen" in cases[2].text and list(cases[1].goals) == [6]
+
+
+def test_a_card_with_a_teaser_and_the_full_text_below_is_one_case(tmp_path):
+    stories = [("Vejle", "Madklub for enlige", "Mænd over 70 laver mad sammen.",
+                "To gange om måneden mødes mændene i et skolekøkken og laver mad til hinanden.", "anbr@vejle.dk"),
+               ("Vejen", "Lektiecafé i hallen", "Pensionister hjælper med lektier.",
+                "Hver onsdag sidder frivillige pensionister i hallens cafeteria og hjælper elever.", "pelu@vejen.dk")]
+    cards = "".join(f'<div class="card"><span class="label">{m}</span><h3>{t}</h3><p>{teaser}</p>'
+                    f'<a href="#{m}">Læs mere</a></div>' for m, t, teaser, _, _ in stories)
+    full = "".join(f'<section id="{m}"><h2>{t}</h2><p>{m} Kommune: {text}</p><p>Kontakt: {e}</p></section>'
+                   for m, t, _, text, e in stories)
+    page = tmp_path / "kort.html"
+    page.write_text(f"<html><body><main><h1>Fællesskab</h1><p>Kommunerne har mange små fællesskaber, og her er to "
+                    f"af dem, som andre kan lære af.</p><div class=\"cards\">{cards}</div>{full}</main></body></html>",
+                    encoding="utf-8")
+    cases = parse_file(page, page.name)
+    assert [(c.municipality, c.title, [x.email for x in c.contacts]) for c in cases] == [
+        (None, "Fællesskab", []), ("Vejle", "Madklub for enlige", ["anbr@vejle.dk"]),
+        ("Vejen", "Lektiecafé i hallen", ["pelu@vejen.dk"])]
+    assert "skolekøkken" in cases[1].text
+
+
+def test_contacts_gathered_at_the_bottom_go_to_the_cases_they_name(tmp_path):
+    # one municipality's news article on two projects, then "Kontaktpersoner" naming who handles which,
+    # and a press line that is no project's contact
+    page = tmp_path / "nyhed.html"
+    page.write_text(
+        '<html><head><link rel="canonical" href="https://www.vejle.dk/nyheder/to-projekter"></head><body><main>'
+        "<h1>To nye grønne projekter</h1><p>Byrådet har sat to projekter i gang, og begge er nu i fuld gang.</p>"
+        "<h2>Værkstedet for cykler</h2><p>Unge uden job reparerer kasserede cykler, som sælges billigt videre til "
+        "studerende. Værkstedet har plads til tolv unge ad gangen.</p>"
+        "<h2>Frugttræer ved skolerne</h2><p>Hver skole har fået ti frugttræer, som eleverne passer og høster om "
+        "efteråret, så frugten kan bruges i skolekøkkenet.</p>"
+        "<h2>Kontaktpersoner</h2><ul><li><strong>Frugttræerne:</strong> Ane Bro, naturvejleder, anbr@vejle.dk</li>"
+        "<li><strong>Cykelværkstedet:</strong> Per Lund, jobkonsulent, pelu@vejle.dk</li></ul>"
+        "<p>Presse: Kommunikation, presse@vejle.dk</p></main></body></html>", encoding="utf-8")
+    cases = parse_file(page, page.name)
+    assert [(c.municipality, c.title, [(x.name, x.role, x.email) for x in c.contacts]) for c in cases[1:]] == [
+        ("Vejle", "Værkstedet for cykler", [("Per Lund", "jobkonsulent", "pelu@vejle.dk")]),
+        ("Vejle", "Frugttræer ved skolerne", [("Ane Bro", "naturvejleder", "anbr@vejle.dk")])]
+    # a theme page: each line names the municipality's e-mail domain
+    theme = tmp_path / "tema.html"
+    theme.write_text(
+        "<html><body><main><h1>Energi</h1><p>To kommuner fortæller om deres arbejde med energi i egne bygninger.</p>"
+        "<h2>Solceller på skolerne</h2><p>I Vejle Kommune har alle skoler fået solceller på taget, og "
+        "elregningen er faldet.</p><h2>Varme fra spildevandet</h2><p>Renseanlægget i Vejen sender sin varme ud i "
+        "fjernvarmenettet til 800 boliger.</p><h2>Kontakt</h2>"
+        "<p>Spørgsmål om varmen: Kim Holt, ingeniør, Vejen Kommune, kiho@vejen.dk</p>"
+        "<p>Spørgsmål om solcellerne: Ida Krog, energikonsulent, Vejle Kommune, idkr@vejle.dk</p></main></body></html>",
+        encoding="utf-8")
+    cases = parse_file(theme, theme.name)
+    assert [(c.municipality, c.title, [(x.name, x.role, x.email) for x in c.contacts]) for c in cases[1:]] == [
+        ("Vejle", "Solceller på skolerne", [("Ida Krog", "energikonsulent", "idkr@vejle.dk")]),
+        ("Vejen", "Varme fra spildevandet", [("Kim Holt", "ingeniør", "kiho@vejen.dk")])]

@@ -163,7 +163,7 @@ def _segment(blocks: list[Block], last_boxed: int) -> tuple[list[Block], list[li
             continue
         if current is None:
             # still in the intro: a case starts where a paragraph names a municipality
-            starts = (block.rule and _is_contact_line(block.text)) or (not block.is_heading and find_municipalities(block.text)) or (
+            starts = (block.rule and (_is_contact_line(block.text) or block.is_heading)) or (not block.is_heading and find_municipalities(block.text)) or (
                 block.is_heading and nxt is not None and not nxt.is_heading and find_municipalities(nxt.text)
             ) or (  # a heading over a label that only names the municipality ("Gladsaxe Kommune")
                 block.is_heading and nxt is not None and _kommune_named(nxt) and len(nxt.text.split()) <= 4
@@ -356,6 +356,70 @@ def _case_focus(blocks: list[Block], page: str | None) -> str | None:
     return page
 
 
+# the heading of one contact section for every case on the page ("Kontaktpersoner", "Spørgsmål?")
+_GATHERED = re.compile(r"^(?:kontakt(?:er|personer|oplysninger)?|spørgsmål|contacts?|contact\s+(?:persons?|details)|"
+                       r"questions|who\s+to\s+contact)\W*$", re.IGNORECASE)
+# what a gathered contact line is about: "Spørgsmål om delebilerne: …", "Reparationscaféen: …"
+_ABOUT = re.compile(r"^\W*(?:(?:spørgsmål|questions?)\s+(?:om|about|on)\s+)?(?P<about>[^:]{3,90}):\s", re.IGNORECASE)
+
+
+def _words(text: str) -> set[str]:
+    """A text's words of four letters or more, lower-cased."""
+    return set(re.findall(r"[^\W\d_]{4,}", text.casefold()))
+
+
+def _shared(topic: set[str], words: set[str]) -> int:
+    """How many of ``topic``'s words meet one of ``words``: one's first five letters inside the other
+    ("køkkenerne" ~ "køkkenet", "cykelværkstedet" ~ "værkstedet")."""
+    return sum(any(w[:5] in t or t[:5] in w for w in words) for t in topic)
+
+
+def _gathered_contacts(blocks: list[Block]) -> list[Block]:
+    """A page that gives every case's contact in one section at the bottom ("Kontaktpersoner" with
+    "Reparationscaféen: Maja Thorup, …, matho@kolding.dk" and "Spørgsmål om delebilerne: …, jesnh@roskilde.dk"):
+    each line goes under the case it names (its municipality's e-mail domain, then the words it shares with
+    the case's heading and text) as that case's contact section, so the cases split where they end. A line
+    that fits no case (the press office) is dropped. Other pages come back unchanged."""
+    at = next((i for i in range(len(blocks) - 1, -1, -1)
+               if blocks[i].heading is True and _GATHERED.match(blocks[i].text.strip())), None)
+    if at is None:
+        return blocks
+    end = next((j for j in range(at + 1, len(blocks)) if blocks[j].heading is True), len(blocks))
+    lines = [b for b in blocks[at + 1:end] if _is_contact_line(b.text)]
+    owners = {municipality_of_domain(m.group(0)) for b in lines for m in _EMAIL.finditer(b.text)} - {None}
+    if len(lines) < 2 or not (len(owners) >= 2 or sum(bool(_ABOUT.match(b.text)) for b in lines) >= 2):
+        return blocks
+    body = blocks[:at]
+    starts = [i for i, b in enumerate(body) if b.heading is True and i + 1 < len(body) and not body[i + 1].is_heading]
+    if len(starts) < 2:
+        return blocks
+    parts = [body[a:b] for a, b in zip(starts, starts[1:] + [len(body)])]
+    assigned: list[list[Block]] = [[] for _ in parts]
+    for line in lines:
+        domain = next((municipality_of_domain(m.group(0)) for m in _EMAIL.finditer(line.text)), None)
+        about = _ABOUT.match(line.text)
+        topic = _words(about.group("about")) if about else set()
+
+        def fit(part: list[Block]) -> tuple[int, int]:
+            owner = _dominant_municipality(part)
+            if domain is not None and owner is not None and owner != domain:
+                return -1, 0  # another municipality's case
+            shared = 2 * _shared(topic, _words(part[0].text)) + _shared(topic, _words(" ".join(b.text for b in part)))
+            return shared, int(domain is not None and owner == domain)
+        fits = [fit(part) for part in parts]
+        best = max(range(len(parts)), key=lambda k: fits[k])
+        if fits[best] > (0, 0) and fits.count(fits[best]) == 1 and (fits[best][0] > 0 or not topic):
+            text = line.text[about.end():] if about and fits[best][0] > 0 \
+                else line.text  # "Spørgsmål om delebilerne: Jesper …" -> "Jesper …"
+            assigned[best].append(Block(text, heading=False, box=parts[best][-1].box))
+    out = body[:starts[0]]
+    for part, contact in zip(parts, assigned):
+        if contact:  # a case starts at its heading, whatever stood before it
+            part = [replace(part[0], rule=True)] + part[1:] + [Block("Kontakt", heading=True, box=part[-1].box)] + contact
+        out += part
+    return out + blocks[end:]
+
+
 def parse_theme_blocks(blocks: list[Block], source: str, theme: str | None, focus: str | None = None) -> list[Case]:
     """Turn a theme page's body blocks into its intro (if any) and cases.
 
@@ -365,6 +429,7 @@ def parse_theme_blocks(blocks: list[Block], source: str, theme: str | None, focu
     domain, or whose contacts do, is that municipality's case.
     """
     stem = slugify(Path(source).stem, 60)
+    blocks = _gathered_contacts(blocks)
     last_boxed = max((i for i, b in enumerate(blocks) if b.box is not None), default=len(blocks))
     intro, segments = _segment(blocks, last_boxed)
     # a focus-area label that ends a segment introduces the next case ("Social bæredygtighed" above it)
@@ -423,4 +488,26 @@ def parse_theme_blocks(blocks: list[Block], source: str, theme: str | None, focu
                           source=source + _pages(blocks_of_case),
                           goals=tuple(sorted(set(goals_in(" ".join(b.text for b in blocks_of_case))) | set(page_goal))),
                           focus=_case_focus(blocks_of_case, page_focus)))
-    return cases
+    return _merge_repeats(cases)
+
+
+def _merge_repeats(cases: list[Case]) -> list[Case]:
+    """A case a page gives twice under one title (a card with its teaser at the top, the full text further
+    down) is one case: the fuller one (a contact, then more text) in the first one's place, with the goals
+    of both."""
+    out: list[Case] = []
+    seen: dict[tuple[str, str | None], int] = {}
+    for case in cases:
+        key = (re.sub(r"\W+", " ", case.title).strip().casefold(), case.municipality)
+        if case.kind == "intro" or not case.municipality or key not in seen:
+            seen.setdefault(key, len(out))
+            out.append(case)
+            continue
+        other = out[seen[key]]
+        keep, drop = (case, other) if _fullness(case) > _fullness(other) else (other, case)
+        out[seen[key]] = replace(keep, id=other.id, goals=tuple(sorted(set(keep.goals) | set(drop.goals))))
+    return out
+
+
+def _fullness(case: Case) -> tuple[bool, int]:
+    return bool(case.contacts), sum(len(p) for section in case.sections for p in section.paragraphs)

@@ -16,6 +16,7 @@ them (the page's call for contributions, a note under the list) is no part of th
 from __future__ import annotations
 
 import re
+from html import escape
 
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 from selectolax.lexbor import LexborNode as Node
@@ -68,7 +69,66 @@ def _label(node: Node) -> str:
     return " ".join(str(attributes.get(key) or "") for key in ("class", "id", "role", "aria-label"))
 
 
+# a table of cases: one column names the municipality, another the project
+_MUNICIPALITY_COLUMN = re.compile(r"^(?:kommunen?|municipality|council|local\s+authority)\W*$", re.IGNORECASE)
+_TITLE_COLUMN = re.compile(r"^(?:projekt(?:et|navn)?|titel|case|indsats(?:en)?|initiativ(?:et)?|project|title|"
+                           r"initiative|scheme)\W*$", re.IGNORECASE)
+
+
+def _cell_text(cell: Node) -> str:
+    return re.sub(r"\s+", " ", cell.text(deep=True, separator=" ")).strip()
+
+
+def _case_tables(tree: HTMLParser) -> None:
+    """A table whose rows are cases (columns such as Kommune / Projekt / Beskrivelse / Kontakt) becomes one
+    container per row: the project as its heading, "Kommune: X", the other cells as paragraphs, a cell's
+    lines (<br>) each a paragraph of its own, a cell's column name before its text when it is short
+    ("Kontakt: …")."""
+    for table in tree.css("table"):
+        rows = [row for row in table.css("tr") if row.css_first("td, th") is not None]
+        if len(rows) < 3:
+            continue
+        header = [_cell_text(c) for c in rows[0].css("th, td")]
+        where = next((i for i, h in enumerate(header) if _MUNICIPALITY_COLUMN.match(h)), None)
+        if where is None or len(header) < 3:
+            continue
+        title_at = next((i for i, h in enumerate(header) if _TITLE_COLUMN.match(h)), None)
+        parts = ['<div class="case-table">']
+        for row in rows[1:]:
+            cells = row.css("th, td")
+            if len(cells) != len(header):
+                continue
+            title = _cell_text(cells[title_at]) if title_at is not None else ""
+            parts.append('<section class="case-row">')
+            if title:
+                parts.append(f"<h3>{escape(title)}</h3>")
+            parts.append(f"<p>Kommune: {escape(_cell_text(cells[where]))}</p>")
+            for i, cell in enumerate(cells):
+                if i in (where, title_at):
+                    continue
+                inner = cell.inner_html or ""
+                if cell.css_first("p, ul, ol, div") is not None:
+                    parts.append(f"<div>{inner}</div>")
+                    continue
+                lines = [line for line in re.split(r"<br\s*/?>", inner, flags=re.IGNORECASE) if line.strip()]
+                if not all(_EMAIL.search(line) for line in lines):  # one person's name / job / address lines
+                    lines = [", ".join(line.strip() for line in lines)] if lines else []
+                label = escape(header[i])
+                for n, line in enumerate(lines):
+                    said = re.match(rf"\W*{re.escape(header[i])}\b", re.sub(r"<[^>]+>", "", line), re.IGNORECASE)
+                    lead = f"{label}: " if n == 0 and label and len(lines) == 1 and not said else ""
+                    parts.append(f"<p>{lead}{line}</p>")
+                if label and len(lines) > 1:
+                    parts.insert(len(parts) - len(lines), f"<p><strong>{label}</strong></p>")
+            parts.append("</section>")
+        parts.append("</div>")
+        replacement = HTMLParser("".join(parts)).css_first("div.case-table")
+        if replacement is not None:
+            table.replace_with(replacement)
+
+
 def _clean(tree: HTMLParser) -> Node | None:
+    _case_tables(tree)
     for image in tree.css("img[alt]"):  # goal icons say their goal only in alt ("Verdensmål 6: Rent vand …")
         alt = re.sub(r"\s+", " ", image.attributes.get("alt") or "").strip()
         if alt and goals_in(alt):
