@@ -829,3 +829,62 @@ def test_contacts_gathered_at_the_bottom_go_to_the_cases_they_name(tmp_path):
     assert [(c.municipality, c.title, [(x.name, x.role, x.email) for x in c.contacts]) for c in cases[1:]] == [
         ("Vejle", "Solceller på skolerne", [("Ida Krog", "energikonsulent", "idkr@vejle.dk")]),
         ("Vejen", "Varme fra spildevandet", [("Kim Holt", "ingeniør", "kiho@vejen.dk")])]
+
+
+def test_markdown_with_front_matter_about_the_page_holds_cases_under_its_headings(tmp_path):
+    page = tmp_path / "skoler.md"
+    page.write_text(
+        '---\ntitle: "Skoler og klima"\nsource: "https://www.kl.dk/tema/skoler-og-klima"\n---\n\n# Skoler og klima\n\n'
+        "Tre eksempler fra netværket af skolekonsulenter, der arbejder med natur og klima.\n\n"
+        "## Drivhus i skolegården\n\n**Vejle Kommune** · Verdensmål 4\n\nEleverne dyrker tomater og krydderurter i et "
+        "drivhus, som de selv har bygget af gamle vinduer.\n\nKontakt:\n\n- Ida Krog, naturvejleder\n  - idkr@vejle.dk\n"
+        "  - 76 81 22 44\n- Bo Lund, skolechef (ansvarlig)\n  - bolu@vejle.dk\n\n"
+        "## Cykeltog til skolen\n\n**Vejen Kommune** · Verdensmål 3\n\nBørn cykler sammen i faste hold om morgenen med "
+        "to voksne, og ruterne er skiltet med stoppesteder.\n\nKontakt:\n\n- Per Holm, trafikplanlægger\n  - peho@vejen.dk\n",
+        encoding="utf-8")
+    cases = parse_file(page, page.name)
+    assert [(c.municipality, c.title) for c in cases] == [
+        (None, "Skoler og klima"), ("Vejle", "Drivhus i skolegården"), ("Vejen", "Cykeltog til skolen")]
+    assert [(x.name, x.role, x.email, x.phone) for x in cases[1].contacts] == [
+        ("Ida Krog", "naturvejleder", "idkr@vejle.dk", "+4576812244"), ("Bo Lund", "skolechef (ansvarlig)", "bolu@vejle.dk", None)]
+    assert cases[1].source.startswith("https://www.kl.dk/tema/skoler-og-klima")
+
+
+def test_a_report_with_numbered_titles_a_goal_line_key_figures_and_a_colophon(tmp_path):
+    # one municipality's report: its cases never name it; "2 <title of eleven words>" is a heading, the goal
+    # line above the contact closes the case above it; "Nøgletal" and "Kolofon" after the cases are none
+    page = tmp_path / "rapport.txt"
+    page.write_text(
+        "Grøn rapport 2024\n\nForord\n\nHer fortæller vi om to af årets projekter, som vi har lavet sammen med borgere "
+        "og foreninger i hele kommunen.\n\n"
+        "2 Sommerjob i skovene for unge, der har brug for et skub\n\nUnge mellem 15 og 17 år fik seks ugers "
+        "sommerjob i skovene med en fast voksen som mester og løn efter overenskomst.\n\nVerdensmål: 8 og 15\n\n"
+        "Kontakt: ungekonsulent Ida Krog, idkr@vejle.dk\n\n"
+        "3 Affaldsguider i boligområderne\n\nBeboere bliver uddannet til at hjælpe naboerne med at sortere affaldet "
+        "rigtigt og får et gavekort hvert kvartal.\n\nKontakt: Bo Lund, affaldsplanlægger, bolu@vejle.dk\n\n"
+        "Nøgletal\n\nUdledningen fra kommunens bygninger faldt med ti procent, og andelen af elbiler steg til en "
+        "tredjedel af bilparken.\n\nKolofon\n\nUdgivet af Vejle Kommune, Teknik og Miljø. Spørgsmål kan sendes til "
+        "post@vejle.dk.\n", encoding="utf-8")
+    cases = parse_file(page, page.name)
+    assert [(c.municipality, c.title, [x.email for x in c.contacts]) for c in cases if c.municipality] == [
+        ("Vejle", "Sommerjob i skovene for unge, der har brug for et skub", ["idkr@vejle.dk"]),
+        ("Vejle", "Affaldsguider i boligområderne", ["bolu@vejle.dk"])]
+    assert "mester og løn" in cases[1].text and "Udgivet af" not in " ".join(c.text for c in cases)
+    assert "Udledningen" not in cases[2].text  # the key figures are no part of the last case (a page-level text)
+
+
+def test_a_text_copys_run_together_header_a_contact_label_and_the_general_mailbox(tmp_path):
+    page = tmp_path / "pulje.txt"
+    page.write_text(
+        "Kilde: https://www.vejle.dk/borger/groen-pulje\nVejle Kommune\nBorger | Erhverv | Job\nSøg på vejle.dk\n"
+        "Du er her: Forside / Borger / Grøn pulje\n\nGRØN PULJE 2024\n\nByrådet har afsat penge til lokale grønne "
+        "initiativer, og her fortæller vi om to af dem.\n\n----------\n\nBYTTEHYLDER I HALLEN\n\nForeningerne har sat "
+        "hylder op, hvor man kan bytte sportstøj og udstyr, som børnene er vokset fra.\n\n"
+        "Kontaktperson i kommunen: fritidskonsulent Ane Bro, anbr@vejle.dk\n\n----------\n\nLADCYKLER TIL DAGPLEJEN\n\n"
+        "Dagplejerne har fået tre ladcykler, så børnene kan komme på tur i skoven.\n\n"
+        "Kontaktperson i kommunen: Per Lund, pædagogisk konsulent, pelu@vejle.dk\n\n----------\n\nSØG PULJEN\n\n"
+        "Find skemaet på hjemmesiden. Vejle Kommune | vejle@vejle.dk\n", encoding="utf-8")
+    cases = parse_file(page, page.name)
+    assert [(c.municipality, c.title, [(x.name, x.role) for x in c.contacts]) for c in cases if c.kind == "case"] == [
+        ("Vejle", "BYTTEHYLDER I HALLEN", [("Ane Bro", "fritidskonsulent")]),
+        ("Vejle", "LADCYKLER TIL DAGPLEJEN", [("Per Lund", "pædagogisk konsulent")])]

@@ -104,6 +104,11 @@ _COLOPHON = re.compile(r"^(?:kolofon|colophon|colofon|impressum|udgivet\s+af|pub
                        re.IGNORECASE)
 
 
+# a case's goal line ("Verdensmål: 8 og 15", "SDG 6, Clean Water") and the heading of a facts box in it
+_GOAL_LINE = re.compile(r"^\W*(?:fn['’]?s\s+)?(?:verdensmål(?:ene)?|sdgs?|global\s+goals?)\b", re.IGNORECASE)
+_FACTS = re.compile(r"^(?:fakta|facts?|kort\s+fortalt|in\s+brief|nøgletal|key\s+figures)\W*$", re.IGNORECASE)
+
+
 def _is_label(text: str) -> bool:
     """A role or a name as a label above a contact line ("Stabschef", "Borgmester (formand)", "Nanna Elkjær");
     not a section heading ("Næste møde", "Vil du være med?") above the page's own address."""
@@ -153,8 +158,9 @@ def _segment(blocks: list[Block], last_boxed: int) -> tuple[list[Block], list[li
         if current is not None and block.is_heading and _COLOPHON.match(block.text.strip()):
             colophon = True
         if colophon:
-            opens = (block.is_heading and nxt is not None and not nxt.is_heading and _kommune_named(nxt)) \
-                or _leading_municipality(block)
+            opens = not (block.is_heading and _COLOPHON.match(block.text.strip())) and (
+                (block.is_heading and nxt is not None and not nxt.is_heading and _kommune_named(nxt))
+                or _leading_municipality(block))  # ("Kolofon" over "Udgivet af X Kommune" opens nothing)
             if not opens:
                 continue  # the publisher's lines and address are no part of the last case
             colophon = False
@@ -169,10 +175,20 @@ def _segment(blocks: list[Block], last_boxed: int) -> tuple[list[Block], list[li
                 block.is_heading and nxt is not None and _kommune_named(nxt) and len(nxt.text.split()) <= 4
             ) or (block.box is not None and i <= last_boxed and _box_names_municipality(blocks, i))
             # (the first of the page's case containers that names a municipality starts with its first block)
+            mailed = not starts and not block.is_heading and not block.aside and _is_contact_line(block.text) \
+                and any(municipality_of_domain(m.group(0)) for m in _EMAIL.finditer(block.text))
+            if block.is_heading and _COLOPHON.match(block.text.strip()):
+                starts = False  # a report's colophon ("Kolofon" over "Udgivet af X Kommune") is no case
+            if mailed:  # a municipal contact under text that never names its municipality (its own report):
+                starts = True  # the case began at the last heading above it
             if starts:
                 current = [block]
-                last = max((j for j, b in enumerate(intro) if b.is_heading), default=0)
-                if not block.is_heading and len(block.text.split()) <= 6 and last > 0:
+                last = max((j for j, b in enumerate(intro) if b.is_heading and not _FACTS.match(b.text.strip())
+                            and not _GOAL_LINE.match(b.text)), default=0)
+                closing = bool(mailed)  # the case's contact section has begun
+                if (not block.is_heading and len(block.text.split()) <= 6 or _GOAL_LINE.match(block.text) or mailed) \
+                        and last > 0:
+                    # (or a report's goal line over the contact: "Verdensmål: 8 …" closes the case above it)
                     # a facts box's "Kommune: Frederiksberg Kommune" under the case's heading and text: the
                     # heading and text are the case's, not the intro's
                     current[:0], intro[last:] = intro[last:], []
@@ -334,6 +350,20 @@ def _on_domain(email: str | None, domain: str | None) -> bool:
     return bool(domain and host) and (host == domain or host.endswith("." + domain))
 
 
+_GENERAL_BOX = frozenset("post postkasse kontakt info mail kommune kommunen borgerservice raadhus radhus presse "
+                         "kommunikation web redaktion sekretariat".split())
+
+
+def _general_mailbox(contact: Contact) -> bool:
+    """A municipality's general mailbox with no person's name (post@…, skive@skive.dk, presse@…): it answers
+    for the whole municipality, so it makes nothing a case's contact."""
+    if contact.name or not contact.email or "@" not in contact.email:
+        return False
+    local, host = contact.email.lower().split("@", 1)
+    return local in _GENERAL_BOX or (municipality_of_domain(contact.email) is not None
+                                     and host.split(".")[0].removesuffix("kommune") == local)
+
+
 MIN_CASE_TEXT = 60  # characters of paragraph text an intro needs to be kept (a case without a municipality: 120)
 
 
@@ -444,8 +474,8 @@ def parse_theme_blocks(blocks: list[Block], source: str, theme: str | None, focu
     publisher = _publisher(page)
     parsed = [(seg, *_contacts_and_documents(seg)) for seg in segments]  # contacts read once a segment
     # the publisher's own address ("Har din kommune en god indsats? Så kontakt …@kl.dk" on kl.dk) is no case's contact
-    parsed = [(seg, tuple(c for c in contacts if not _on_domain(c.email, publisher)), documents)
-              for seg, contacts, documents in parsed]
+    parsed = [(seg, tuple(c for c in contacts if not _on_domain(c.email, publisher) and not _general_mailbox(c)),
+               documents) for seg, contacts, documents in parsed]
     trailing = {id(b) for b in blocks[last_boxed + 1:]}  # what follows the page's last case container
     # after the page's last case container, a section without a contact is a closing note ("Friendship towns",
     # "Næste skridt"), not a case, even when it names the municipality
@@ -454,6 +484,13 @@ def parse_theme_blocks(blocks: list[Block], source: str, theme: str | None, focu
               and (_dominant_municipality(seg, contacts) or (
                   not all(id(b) in trailing for b in seg)
                   and (contacts or sum(len(b.text) for b in seg) >= 2 * MIN_CASE_TEXT)))]
+    # after the last case with a contact, a section without a contact that names its municipality only beside
+    # the municipality's general mailbox ("Søg puljen … Vejle Kommune | vejle@vejle.dk") is no case
+    last_contact = max((i for i, (_, contacts, _) in enumerate(parsed) if contacts), default=len(parsed))
+    # (a municipality named only beside its general mailbox, "Vejle Kommune | vejle@vejle.dk", names no case)
+    parsed = [p for i, p in enumerate(parsed) if i <= last_contact or p[1]
+              or _dominant_municipality([b for b in p[0] if not _is_contact_line(b.text)])
+              or not _dominant_municipality(p[0], p[1])]
     if not parsed and intro:
         contacts, documents = _contacts_and_documents(intro)
         if municipality_of_domain(page) or any(municipality_of_domain(c.email) for c in contacts):

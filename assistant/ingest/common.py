@@ -157,6 +157,9 @@ def drop_furniture(blocks: list) -> list:
     return kept
 
 
+_HERE = re.compile(r"\b(?:du\s+er\s+her|you\s+are\s+here)\s*:\s*\S+(?:\s*[/›>»|]\s*[^/›>»|]+){1,}", re.IGNORECASE)
+
+
 def is_furniture(text: str) -> bool:
     """Whether a line or block is page furniture (skip-links, breadcrumbs, icons, notices, credits)."""
     line = re.sub(r"\s+", " ", text).strip()
@@ -164,6 +167,8 @@ def is_furniture(text: str) -> bool:
         return True
     if line.lower().strip(" .:") in _FURNITURE_KEYS:
         return True
+    if len(line) <= 300 and _HERE.search(line) and not re.search(r"[.!?]\s+[A-ZÆØÅ]", line):
+        return True  # a text copy's site header run together with its breadcrumb ("… Søg Du er her: Forside / …")
     parts = [p for p in re.split(r"\s{2,}|\s[|·]\s", text.strip()) if p.strip()]
     if len(parts) >= 2 and all(is_furniture(part) for part in parts):  # "Del på Facebook   Del på LinkedIn   Print"
         return True
@@ -209,7 +214,8 @@ class Block:
 
     def __post_init__(self) -> None:
         self.text = clip_long_words(self.text)
-        if self.heading is not False and _SECTION_NUMBER.match(self.text) and looks_like_heading(self.text):
+        if self.heading is not False and _SECTION_NUMBER.match(self.text) \
+                and looks_like_heading(_SECTION_NUMBER.sub("", self.text)):
             self.text = _SECTION_NUMBER.sub("", self.text)  # "2. Unge i grønne sommerjob": a report's numbering
 
     @property

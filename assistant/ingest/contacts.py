@@ -61,7 +61,8 @@ _UNIT_BEFORE = re.compile(r"\w*(?:" + _ROLE_NOUN.pattern.removesuffix(")$").remo
 _LEAD_IN = {"kontakt", "kontakte", "kontaktperson", "kontaktpersonen", "til", "ved", "hos", "du", "os", "kan", "mere",
             "vide", "vil", "eller", "og", "med", "skriv", "ring", "contact", "please", "or", "and", "er", "is"}
 _ROLE_WORD = re.compile(r"^[a-zæøå][\wæøå()-]*$")
-_CUE = re.compile(r"^\s*(?:kontakt(?:e|person(?:en)?)?|contact|skriv\s+til|ring\s+til|ved|hos|til|på|via|eller|"
+_CUE = re.compile(r"^\s*(?:(?:kontakt(?:e|person(?:en)?)?|contact(?:\s+person)?)(?:\s+(?:i|hos|på|for|in|at|for)\s+"
+                  r"(?:kommunen|forvaltningen|projektet|the\s+council|the\s+municipality|the\s+project))?|skriv\s+til|ring\s+til|ved|hos|til|på|via|eller|"
                   r"kan\s+du|du\s+kan|vil\s+du\s+vide\s+mere[,?]?)\b\s*:?\s*", re.IGNORECASE)
 _GLUE = re.compile(r"\b(på|on|at|eller|or|e-?mail|mail|tlf|telefon|mobil|phone)\b\.?\s*:?", re.IGNORECASE)
 _AFTER_ADDRESS = re.compile(r"@[\w-]+(?:\.[\w-]+)+[\s,;·|/–-]*$")  # "jeho@x.dk, 12 34 56 78", "… · 12 34 56 78"
@@ -189,7 +190,9 @@ def _person(clause: str) -> tuple[str | None, str | None, str | None]:
             role = " ".join(role_words) if role_words and len(before) - cut <= 3 else None
             if role is None:
                 tail = _GLUE.sub(" ", after).strip()
-                first = re.split(r"\s*[,;–·|]\s*", tail.lstrip(" ,;:–-·"), maxsplit=1)[0].strip(" .()·")
+                first = re.split(r"\s*[,;–·|]\s*", tail.lstrip(" ,;:–-·"), maxsplit=1)[0].strip(" .·")
+                if first.count("(") != first.count(")"):  # "skolechef (ansvarlig)" keeps its brackets
+                    first = first.strip("()")
                 words = first.split()
                 # a job after the name: ", konsulent i <unit>", ", UU-vejleder", ", International Coordinator",
                 # or with no comma a job noun ("Marianne Holt ældrekonsulent")

@@ -51,6 +51,10 @@ def markdown_blocks(body: str) -> tuple[str | None, list[Block]]:
     title = None
     blocks: list[Block] = []
     for raw in re.split(r"\n\s*\n", body):
+        items = _list_items(raw)
+        if items:  # a bullet list: each item a block, its nested items (a contact's e-mail, phone) with it
+            blocks += [Block(item, heading=False) for item in items]
+            continue
         lines = [line.strip() for line in raw.strip().splitlines()]
         paragraph: list[str] = []
         for line in lines:
@@ -70,12 +74,42 @@ def markdown_blocks(body: str) -> tuple[str | None, list[Block]]:
     return title, blocks
 
 
+_BULLET = re.compile(r"^(?P<indent>[ \t]*)(?:[-*+]|\d{1,2}[.)])\s+(?P<text>\S.*)$")
+
+
+def _list_items(raw: str) -> list[str]:
+    """The items of a chunk that is a bullet list, each with its nested items joined by ", " ("- Ida Skov,
+    projektleder" over "  - imsk@koege.dk" -> "Ida Skov, projektleder, imsk@koege.dk"); [] for other text."""
+    lines = [line for line in raw.strip("\n").splitlines() if line.strip()]
+    if not lines or not all(_BULLET.match(line) or line.startswith((" ", "\t")) for line in lines) \
+            or not _BULLET.match(lines[0]):
+        return []
+    top = len(_BULLET.match(lines[0]).group("indent").expandtabs(4))
+    items: list[str] = []
+    for line in lines:
+        bullet = _BULLET.match(line)
+        if bullet and len(bullet.group("indent").expandtabs(4)) <= top:
+            items.append(bullet.group("text").strip())
+        else:
+            items[-1] += ", " + (bullet.group("text") if bullet else line).strip()
+    return items
+
+
 def parse_markdown(text: str, source: str) -> list[Case]:
     """One case from Markdown with YAML front matter (title, municipality, contact, source); without
     front matter the file is read like a theme page (its cases under headings, their municipalities
     and contacts from the text)."""
     meta, body = _front_matter(text, source)
     heading_title, blocks = markdown_blocks(body)
+    if meta and not meta.get("municipality") and not meta.get("contacts", meta.get("contact")) \
+            and sum(b.heading is True for b in blocks) >= 2:
+        # front matter about the page only (title, source, theme): its cases are under its headings
+        cited = meta.get("source")
+        page = cited.strip() if isinstance(cited, str) and re.match(r"https?://\S+$", cited.strip()) else source
+        title = meta.get("title") if isinstance(meta.get("title"), str) else heading_title
+        blocks = [Block(_INLINE.sub(lambda m: next(g for g in m.groups() if g is not None), b.text), heading=b.heading)
+                  for b in blocks]
+        return parse_theme_blocks(blocks, page, title or heading_title)
     if not meta and blocks:
         blocks = [Block(_INLINE.sub(lambda m: next(g for g in m.groups() if g is not None), b.text), heading=b.heading)
                   for b in blocks]
