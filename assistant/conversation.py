@@ -46,7 +46,7 @@ from .municipalities import (
 from .records import Case, Hit, Reply
 from .retriever import Retriever
 from .roles import contacts_for, first_contact, holds_job
-from .scope import is_errand, names_errand
+from .scope import is_errand, is_small_talk, names_errand
 from .sparse import words
 
 _CONTACT = re.compile(
@@ -439,7 +439,7 @@ class Assistant:
         # nor is a question about a goal that no case names (every goal it names is uncovered)
         asked_goals = set(goals_in(message))
         uncovered = bool(asked_goals) and not asked_goals & self._corpus_goals()
-        found = bool(hits) and not elsewhere and not uncovered and not is_errand(message) \
+        found = bool(hits) and not elsewhere and not uncovered and not is_errand(message) and not is_small_talk(message) \
             and self._answers(message, language, hit=hits[0])
         focus = hits[0].case if hits and found else None
         return Turn(message, language, contact, focus, text), hits, found

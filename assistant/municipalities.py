@@ -80,18 +80,24 @@ def _pattern() -> re.Pattern[str]:
     # ("Ballerupbibliotekerne")
     return re.compile(
         rf"(?<![\w-])(?P<prefix>[Kk]ommune(?:qarfik)?\s+|(?:[Kk]ommune|[Mm]unicipality)\**\s*:\**\s*)?({alternatives})(?:s|['’]s?)?"
-        rf"(?:bibliotek(?:et|erne)?)?(?P<kommune>\s+(?:[Rr]egions)?[Kk]ommunes?)?(?![\w-])",
+        rf"(?:bibliotek(?:et|erne)?)?(?P<kommune>\s+(?:[Rr]egions)?[Kk]ommun(?:es?|ia|a))?(?![\w-])",
         re.IGNORECASE,
     )
 
 
-def find_municipality_spans(text: str) -> list[tuple[str, bool, int]]:
-    """Every municipality named in ``text``, in order: (official name, named with 'Kommune', position)."""
+# names that are also ordinary words in lower case ("vejen" the road, "greve" a count, "skive" a slice)
+_WORDS_TOO = frozenset({"vejen", "greve", "lejre", "odder", "skive", "faxe", "ringsted", "sorø", "struer"})
+
+
+def find_municipality_spans(text: str, lowercase: bool = False) -> list[tuple[str, bool, int]]:
+    """Every municipality named in ``text``, in order: (official name, named with 'Kommune', position).
+    Names count when capitalised; with ``lowercase`` (a question typed in lower case: "har kolding noget
+    om …") also in lower case, except names that are ordinary words too unless "kommune" follows them."""
     found = []
     for match in _pattern().finditer(text):
         raw = match.group(2)
         # case-sensitive guard: "greve", "faxe" etc. are also ordinary words in lower case
-        if not raw[0].isupper():
+        if not raw[0].isupper() and not (lowercase and (raw.casefold() not in _WORDS_TOO or match.group("kommune"))):
             continue
         found.append((normalize_municipality(raw) or raw, bool(match.group("kommune") or match.group("prefix")),
                       match.start()))
@@ -124,10 +130,10 @@ _INSTITUTION_AFTER = re.compile(r"^[\w-]+['’]?s?\s+(?:universitet\w*|universit
                                 r"katedralskole\w*|teater|theatre|domkirke\w*|cathedral)\b", re.IGNORECASE)
 
 
-def _near_spans(text: str) -> list[tuple[str, bool]]:
+def _near_spans(text: str, lowercase: bool = False) -> list[tuple[str, bool]]:
     """(municipality, named as a landmark for a place near it) for each municipality ``text`` names."""
     out = []
-    for name, _, start in find_municipality_spans(text):
+    for name, _, start in find_municipality_spans(text, lowercase):
         near = _NEAR_BEFORE.search(text[max(0, start - 30):start]) or _NEAR_AFTER.match(text[start:start + 40])
         out.append((name, bool(near)))
     return out
@@ -139,8 +145,8 @@ def asked_municipalities(text: str) -> list[str]:
     there a council that …?"; asker.py), as a landmark ("a Copenhagen suburb": its region is asked) or as the
     first word of an institution's name ("Aarhus University")."""
     text = without_asker_places(text)
-    spans = find_municipality_spans(text)
-    near = {name for name, is_near in _near_spans(text) if is_near}
+    spans = find_municipality_spans(text, lowercase=True)
+    near = {name for name, is_near in _near_spans(text, lowercase=True) if is_near}
     owners = {name for name, _, start in spans
               if not _PARTNER_BEFORE.search(text[max(0, start - 40):start]) and name not in near
               and not _INSTITUTION_AFTER.match(text[start:start + 60])}
@@ -151,7 +157,8 @@ def without_municipalities(text: str, replacement: str = "kommunen") -> str:
     """``text`` with each municipality it names (with "Kommune", a genitive or a label) replaced by
     ``replacement``: "Har Hørsholm også noget om cykler?" -> "Har kommunen også noget om cykler?"."""
     return re.sub(r"[ \t]+", " ", _pattern().sub(
-        lambda m: replacement if m.group(2)[0].isupper() else m.group(0), text)).strip()
+        lambda m: replacement if m.group(2)[0].isupper() or m.group(2).casefold() not in _WORDS_TOO
+        or m.group("kommune") else m.group(0), text)).strip()
 
 
 def municipalities_in(text: str) -> list[str]:

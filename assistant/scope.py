@@ -26,8 +26,23 @@ _ERRAND = re.compile(r"""\b(?:
     kommunalvalg\w*|valg\s+til\s+kommunalbestyrelsen|(?:municipal|local)\s+elections?|næste\s+(?:gang\s+)?valg|
     ejendomsskat\w*|grundskyld\w*|property\s+tax\w*|kommuneskat\w*|skatteprocent\w*|income\s+tax\w*|
     byggetilladelse\w*|building\s+permits?|folkeregister\w*|boligstøtte\w*|housing\s+benefits?|beboerparkering\w*|
-    (?:not|\w+n't)\s+(?:been\s+|being\s+)?emptied|ikke\s+(?:blevet\s+)?tømt
+    (?:not|\w+n't)\s+(?:been\s+|being\s+)?emptied|ikke\s+(?:blevet\s+)?tømt|
+    hvornår\s+(?:bliver|tømmes|henter\s+de)\s+(?:\w+\s+){0,2}?(?:skrald|affald)\w*|
+    (?:bin|rubbish|garbage|trash|waste)\s+(?:collection\s+)?day|
+    when\s+(?:is|are|will)\s+(?:my|our|the)\s+(?:bins?|rubbish|garbage|trash)\s+(?:be\s+)?(?:collected|emptied|picked)
 )\b""", re.IGNORECASE | re.VERBOSE)
+
+# small talk and requests no case is for: a greeting alone, "how are you", a joke, a poem, the time, the weather
+_SMALL_TALK = re.compile(r"""
+    ^\W*(?:hi|hello|hey|hej|hejsa|hallo|goddag|godmorgen|good\s+(?:morning|afternoon|evening))\W*(?:there)?\W*$
+  | \bhow\s+are\s+you\b|\bhow['’]?s\s+it\s+going\b|\bhvordan\s+(?:har\s+du\s+det|går\s+det)\b
+  | \b(?:tell|give)\s+me\s+a\s+joke\b|\bfortæl\s+(?:mig\s+)?en\s+(?:vittighed|vits|joke|historie)\b
+  | \b(?:write|compose|make)\s+(?:me\s+)?an?\s+(?:poem|song|haiku|limerick|story)\b
+  | \b(?:skriv|digt)\s+(?:mig\s+)?(?:et\s+digt|en\s+sang|en\s+historie|et\s+haiku|et\s+vers)\b
+  | \bwhat\s+time\s+is\s+it\b|\bhvad\s+er\s+klokken\b
+  | \bwhat['’]?s\s+the\s+weather\b|\bweather\s+(?:forecast|today|tomorrow|like)\b|\bhvordan\s+(?:bliver|er)\s+vejret\b
+  | \bwho\s+are\s+you\b|\bhvem\s+er\s+du\b|\bare\s+you\s+(?:a\s+)?(?:robot|bot|human|real)\b
+""", re.IGNORECASE | re.VERBOSE)
 
 
 _EN_VERB = r"(?:pay|book|report|register|renew|apply|enrol+)"
@@ -50,3 +65,9 @@ def is_errand(text: str) -> bool:
     """Whether ``text`` asks about a citizen's own errand with the municipality (documents, permits, opening
     hours, taxes, elections) or asks how to carry out such a procedure: nothing the cases answer."""
     return bool(_ERRAND.search(text) or _PROCEDURE.search(text))
+
+
+def is_small_talk(text: str) -> bool:
+    """Whether ``text`` is small talk or a request no case is for ("how are you today?", "skriv et digt om
+    bæredygtighed", "hvad er klokken?"): answered "not found", never with the nearest case."""
+    return bool(_SMALL_TALK.search(text))

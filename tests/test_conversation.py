@@ -382,7 +382,10 @@ def test_follow_ups_in_english_written_for_the_tuning_corpus(tuning):
     # ... but not signing up, getting in touch, or how one does something
     ("Hvordan melder jeg mig som frivillig i lektiecaféen?", False), ("How do I get in touch with the project lead?", False),
     ("How can I sign up to help in the community garden?", False), ("Hvor kan man købe brugte mursten?", False),
-    ("How did the council pay for the solar panels?", False), ("Who do I report to on the school bus project?", False)])
+    ("How did the council pay for the solar panels?", False), ("Who do I report to on the school bus project?", False),
+    # when the bin is emptied (session 10; a case may still be about what goes in the bin)
+    ("hvornår bliver skraldespanden tømt i ferien?", True), ("When will our bins be collected after Christmas?", True),
+    ("Hvilken kommune tømmer skraldespandene med elbiler?", False)])
 def test_a_citizens_errand_is_recognised(message, expected):
     from assistant.scope import is_errand
     assert is_errand(message) is expected
@@ -483,3 +486,33 @@ def test_the_municipality_in_the_question_sentence_is_the_one_asked_about(tuning
     reply = tuning.ask("Copenhagen, ok. Does Holbæk have something on food waste too?",
                        history=["Which councils measure food waste in canteens?"])
     assert reply.found and reply.case.municipality == "Holbæk"
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("message, expected", [
+    ("how are you today?", True), ("Hej!", True), ("skriv et digt om bæredygtighed", True), ("tell me a joke", True),
+    ("hvad er klokken?", True), ("Who are you?", True), ("What's the weather like in Odense?", True),
+    ("Hej, hvilken kommune arbejder med bier?", False), ("Hvilken kommune forbereder sig på ekstremt vejr?", False),
+    ("How are councils coping with heat waves?", False), ("Tell me about the school gardens", False)])
+def test_small_talk_is_recognised(message, expected):
+    from assistant.scope import is_small_talk
+    assert is_small_talk(message) is expected
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("question, expected", [
+    ("har kolding noget med fjernvarme?", ["Kolding"]), ("gør greve kommune noget for ensomme ældre?", ["Greve"]),
+    ("har tórshavn kommuna nogen projekter?", ["Tórshavn"]), ("is kujalleq doing anything on sheep?", ["Kujalleq"]),
+    # lower-case names that are ordinary words too, without "kommune"
+    ("hvem har ryddet vejen for cyklerne?", []), ("en greve og en baron", []), ("odder i åen", [])])
+def test_a_municipality_typed_in_lower_case_is_asked_about(question, expected):
+    from assistant.municipalities import asked_municipalities
+    assert asked_municipalities(question) == expected
+
+
+@pytest.mark.integration
+def test_small_talk_and_a_lower_case_municipality_without_a_case_are_not_found(assistant):
+    # the bundled corpus has Aarhus, Frederikshavn, Gladsaxe, Herning and Norddjurs; Esbjerg has no case
+    for message in ("how are you today?", "skriv et digt om bæredygtighed", "har esbjerg kommune nogen projekter?"):
+        reply = assistant.ask(message)
+        assert not reply.found and reply.case is None, message
