@@ -54,6 +54,10 @@ _CONTACT = re.compile(
     r"hvem\s+står|contact\w*|reach|phone|call|who\s+(can|should|do|could)\s+i|who\s+is\s+responsible|"
     r"person\s+to)\b", re.IGNORECASE)
 # words that carry no topic of their own in a follow-up
+# the municipality just answered, named again without its name
+_SAME_PLACE = re.compile(r"\b(?:(?:i|fra|hos)\s+)?samme\s+kommune\b|\bthe\s+same\s+(?:municipality|council|town|city)\b|"
+                         r"\b(?:that|this)\s+(?:municipality|council)\b|\bden\s+(?:samme\s+)?kommune\b", re.IGNORECASE)
+
 # asking for something like the case before ("What about Holstebro, anything similar there?"): a case that
 # is only like it is an answer
 _SIMILAR = re.compile(r"\b(?:similar|(?:something|anything)\s+like\s+(?:that|it|this)|the\s+same|lignende|"
@@ -332,6 +336,9 @@ class Assistant:
         language = detect_language(message, default=previous.language if previous else "da")
         contact = is_contact_question(message)
         in_corpus, elsewhere = self._corpus_municipalities(message)
+        if not in_corpus and not elsewhere and previous is not None and previous.focus is not None \
+                and previous.focus.municipality and _SAME_PLACE.search(message):
+            in_corpus = [previous.focus.municipality]  # "… i samme kommune", "does the same council have …"
         if previous is not None and self._only and previous.focus is not None \
                 and previous.focus.municipality != self._only:
             previous = None  # a case outside the filter is not carried into this turn
@@ -391,7 +398,9 @@ class Assistant:
             again = previous is not None and previous.focus is None and previous.reason is None \
                 and is_follow_up(request) and not leaves and not own_topic
             topic = _join(previous.topic, message) if follow or again else message
-            hits = self._search(topic, municipality=municipality)
+            # a message with a topic of its own ("does Silkeborg have anything on nature as well?") is searched
+            # as it is, within the municipality
+            hits = self._search(message if own_topic else topic, municipality=municipality)
             if not hits and previous is not None:
                 hits = self._search(previous.topic, municipality=municipality)
             focus = hits[0].case if hits else None
@@ -416,7 +425,8 @@ class Assistant:
         if follow:
             topic = _join(previous.topic, message)
             focus = previous.focus
-            if names_errand(message):  # "and what about a parking permit?": no case's business
+            if names_errand(message) or is_small_talk(message):  # "and what about a parking permit?", "btw
+                # what's the weather like tomorrow?": no case's business
                 return Turn(message, language, contact, None, topic), self._search(topic), False
             hits = self._search(topic)
             # the case in focus leads; its best passage for the combined question first

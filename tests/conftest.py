@@ -144,6 +144,13 @@ def tuning4_retriever(tmp_path_factory, e5_embedder) -> Retriever:
 
 
 @pytest.fixture(scope="session")
+def tuning7_retriever(tmp_path_factory, e5_embedder) -> Retriever:
+    """The seventh tuning corpus (ten pages of new shapes, one English) indexed with the real model, once."""
+    index = tmp_path_factory.mktemp("tuning7") / "index"
+    return Retriever.build(ROOT / "eval-tuning7" / "corpus", index, embedder=e5_embedder)
+
+
+@pytest.fixture(scope="session")
 def real_retriever(tmp_path_factory, e5_embedder) -> Retriever:
     """The bundled corpus indexed with the real default model, once per session."""
     index = tmp_path_factory.mktemp("index") / "index"

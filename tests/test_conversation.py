@@ -516,3 +516,19 @@ def test_small_talk_and_a_lower_case_municipality_without_a_case_are_not_found(a
     for message in ("how are you today?", "skriv et digt om bæredygtighed", "har esbjerg kommune nogen projekter?"):
         reply = assistant.ask(message)
         assert not reply.found and reply.case is None, message
+
+
+@pytest.mark.integration
+def test_the_same_municipality_small_talk_and_its_own_topic_in_a_follow_up(tuning7_retriever):
+    tuning7 = Assistant(tuning7_retriever)
+    # "i samme kommune": the municipality just answered (Middelfart, which has both cases), on the new topic
+    assert _last(tuning7, ["Hvilken kommune har affaldsambassadører i boligområderne?", "tak",
+                           "og sommerjob til unge i samme kommune, hvem står for det?"]) == ("Middelfart", "krbl@middelfart.dk")
+    assert _last(tuning7, ["any projects where parents swap children's clothes?", "who's the contact",
+                           "does the same council have anything on streams?", "and the contact for that?"]) \
+        == ("Skive", "dokb@skive.dk")
+    # small talk after a case is not answered by the case
+    reply = tuning7.ask("super, thanks!! btw what is the weather like tomorrow?",
+                        history=["Which council sends a bus with a nurse out to the villages?",
+                                 "ok, and who can I contact about it"])
+    assert not reply.found and reply.case is None
