@@ -57,16 +57,25 @@ def _job_stems(tokens: list[str]) -> set[str]:
     return set(stem_words([t for t in tokens if _JOB.search(t)]))
 
 
+# a contrast or "above"/"over" and the (one or two) words after it, with an article between
+_CONTRASTED = re.compile(r"\b(?:not|ikke|rather\s+than|instead\s+of|frem\s+for|i\s+stedet\s+for|above|over)\s+"
+                         r"(?:(?:the|a|an|den|det|de|en|et|his|her|their|hans|hendes|my|min)\s+)?[\w-]+(?:\s+[\w-]+)?",
+                         re.IGNORECASE)
+
+
 def _asked_jobs(question: str) -> tuple[set[str], set[str], set[str], dict[str, int], bool] | None:
     """The jobs a question names (Danish job stems, English job words as Danish parts), its stems and the
     unit words it names in English, and whether it asks for a manager above the project ("the boss"); None
     when it names no job."""
     tokens = words(question)
-    danish_jobs = _job_stems(tokens)
-    english_jobs = {part for w in tokens for part in JOB_WORDS_EN.get(w, ())}
+    # a job named as a contrast or as what the one asked for is above ("not the coordinator", "altså ikke
+    # projektlederen", "the manager above the youth guides") is not the one asked for
+    named = words(_CONTRASTED.sub(" ", question))
+    danish_jobs = _job_stems(named)
+    english_jobs = {part for w in named for part in JOB_WORDS_EN.get(w, ())}
     # someone above the project: "the boss", "the head of …", "someone more senior" (a project leader is not)
     above = bool(_SENIOR.search(question)) or any(
-        w in _ABOVE or w == "manager" and (i == 0 or tokens[i - 1] != "project") for i, w in enumerate(tokens))
+        w in _ABOVE or w == "manager" and (i == 0 or named[i - 1] != "project") for i, w in enumerate(named))
     if above:  # a manager: a "chef", or a "leder" who is not the project's
         english_jobs = (english_jobs - {"leder"}) | {"chef"}
     if not (danish_jobs or english_jobs or above):
@@ -86,11 +95,17 @@ def _fit(contact: Contact, asked_jobs: tuple[set[str], set[str], set[str], dict[
     unit_words = role_words + words(contact.department or "")
     role_joined, unit_joined = "".join(role_words), "".join(unit_words)
     role_stems = set(stem_words(role_words))
+    # an English job as its Danish words ("head of environment" ~ "miljøchef", "project manager" ~ "projektleder")
+    english_parts = [part for w in role_words for part in JOB_WORDS_EN.get(w, ())]
+    if english_parts:
+        units = [QUALIFIERS_EN[w] for w in role_words if w in QUALIFIERS_EN]
+        role_stems |= set(stem_words(english_parts + [u + part for u in units for part in english_parts]))
     # a Danish job word names the role or its last part ("lederen" ~ "projektleder")
     job = 2 * sum(any(stem.endswith(asked_job) for stem in role_stems) for asked_job in danish_jobs) \
         + 2 * sum(part in role_joined for part in english_jobs) \
         + 2 * (above and "leder" in role_joined and "projektleder" not in role_joined)
-    if not job and any(asked_job.endswith(_MANAGER_STEMS) for asked_job in danish_jobs):  # the other manager word
+    if not job and any(asked_job.endswith(_MANAGER_STEMS) and not asked_job.endswith("projektled")
+                       for asked_job in danish_jobs):  # the other manager word (a project leader is none)
         job = int(any(stem.endswith(_MANAGER_STEMS) and not stem.endswith("projektled") for stem in role_stems))
     if not job:
         return 0, 0

@@ -532,3 +532,28 @@ def test_the_same_municipality_small_talk_and_its_own_topic_in_a_follow_up(tunin
                         history=["Which council sends a bus with a nurse out to the villages?",
                                  "ok, and who can I contact about it"])
     assert not reply.found and reply.case is None
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize("question, expected", [
+    # the job named as a contrast, or as what the one asked for is above, is not the one asked for
+    ("hvem er chef for det, altså ikke projektlederen?", "Bo Lund"),
+    ("Who is the department head, not the project leader?", "Bo Lund"),
+    ("Who is the project leader, not the department head?", "Ida Krog"),
+    ("who's the manager above the project coordinators?", "Bo Lund"),
+    ("Hvem er projektleder?", "Ida Krog")])
+def test_a_job_named_as_a_contrast_is_not_the_one_asked_for(question, expected):
+    case = Case(id="x", title="Digelag", municipality="Vejle", theme=None, sections=(), contact=None,
+                contacts=(Contact(name="Ida Krog", role="projektkoordinator"), Contact(name="Bo Lund", role="afdelingschef")),
+                source="x")
+    assert first_contact(case, question).name == expected
+
+
+@pytest.mark.unit
+def test_an_english_job_is_matched_by_its_danish_words():
+    case = Case(id="x", title="Twin towns", municipality="Vejle", theme=None, sections=(), contact=None,
+                contacts=(Contact(name="Ida Krog", role="international coordinator"),
+                          Contact(name="Bo Lund", role="head of environment")), source="x")
+    assert first_contact(case, "hvem er miljøchef på venskabsbyprojektet?").name == "Bo Lund"
+    assert first_contact(case, "hvem er koordinator?").name == "Ida Krog"
+    assert first_contact(case, "hvem er projektleder?").name == "Ida Krog"  # no one: the case's order
