@@ -258,6 +258,11 @@ def test_fixture_corpus_reads_files_in_sorted_order(fixture_cases):
     ("Skriv til klima@vejle.dk", Contact(None, email="klima@vejle.dk")),   # a mailbox: no name guessed
     ("Kontakt Teknik og Miljø på tm@vejle.dk", Contact(None, email="tm@vejle.dk", department="Teknik og Miljø")),
     ("Kontakt os, hvis du har spørgsmål", None),             # no way to reach anyone
+    # a generic label before the name: the job after the name is the role; a job as the label is the role
+    ("Overordnet ansvarlig: Ida Toft, chef for Natur og Miljø, idto@vejle.dk",
+     Contact("Ida Toft", "chef", "idto@vejle.dk", department="Natur og Miljø")),
+    ("Projektleder: Bo Holm, naturvejleder, boho@vejle.dk", Contact("Bo Holm", "projektleder", "boho@vejle.dk")),
+    ("Kontaktperson i kommunen: Ane Bro, fritidskonsulent, anbr@vejle.dk", Contact("Ane Bro", "fritidskonsulent", "anbr@vejle.dk")),
 ])
 def test_parse_contact(line, contact):
     assert parse_contact(line) == contact

@@ -60,6 +60,7 @@ _UNIT_BEFORE = re.compile(r"\w*(?:" + _ROLE_NOUN.pattern.removesuffix(")$").remo
                           re.IGNORECASE)
 _LEAD_IN = {"kontakt", "kontakte", "kontaktperson", "kontaktpersonen", "til", "ved", "hos", "du", "os", "kan", "mere",
             "vide", "vil", "eller", "og", "med", "skriv", "ring", "contact", "please", "or", "and", "er", "is"}
+_GENERIC_LABEL = {"ansvarlig", "ansvarlige", "responsible", "overordnet", "overall"}  # "Overordnet ansvarlig:"
 _ROLE_WORD = re.compile(r"^[a-zæøå][\wæøå()-]*$")
 _CUE = re.compile(r"^\s*(?:(?:kontakt(?:e|person(?:en)?)?|contact(?:\s+person)?)(?:\s+(?:i|hos|på|for|in|at|for)\s+"
                   r"(?:kommunen|forvaltningen|projektet|the\s+council|the\s+municipality|the\s+project))?|skriv\s+til|ring\s+til|ved|hos|til|på|via|eller|"
@@ -188,6 +189,10 @@ def _person(clause: str) -> tuple[str | None, str | None, str | None]:
             while role_words and role_words[-1] in ("for", "i", "til", "ved", "hos", "af", "of", "in", "at"):
                 role_words.pop()  # "afdelingschef for <department>": the department is read on its own
             role = " ".join(role_words) if role_words and len(before) - cut <= 3 else None
+            labelled = role is not None and rest[:match.start()].rstrip().endswith(":") \
+                and not any(_ROLE_NOUN.search(w) and w not in _GENERIC_LABEL for w in role_words)  # (a job is)
+            if labelled:  # "Overordnet ansvarlig: Inger Toft, chef for Klima": the job after the name, if any,
+                label, role = role, None  # is the role; the label only when none follows
             if role is None:
                 tail = _GLUE.sub(" ", after).strip()
                 first = re.split(r"\s*[,;–·|]\s*", tail.lstrip(" ,;:–-·"), maxsplit=1)[0].strip(" .·")
@@ -207,6 +212,8 @@ def _person(clause: str) -> tuple[str | None, str | None, str | None]:
                                                                or not any(w[:1].isupper() for w in later)):
                         role = role.lower()  # "International Coordinator", "Pædagogisk konsulent";
                         # "UU-vejleder" and "chef for Ungeområdet" are kept
+            if labelled and role is None:
+                role = label
             break
     if department and name and department.lower().startswith(name.lower()):
         department = None
