@@ -77,6 +77,7 @@ thank thanks that's really useful helpful great perfect nice okay super godt fin
 whats what's who's whos person's persons job title role position stilling titel jobtitel rolle stillingsbetegnelse
 kontaktpersonens kontaktpersoner personen personens
 actually someone somebody need rather instead prefer sorry undskyld
+mange meget many much cool betaler betalte betale pays paid pay koster kostede cost costs
 """.split())
 _NO_TOPIC = {
     "da": "Spørgsmålet mangler et emne: hvilken case eller kommune mener du? Spørg fx «Hvem kan jeg kontakte om "

@@ -527,6 +527,8 @@ def test_the_same_municipality_small_talk_and_its_own_topic_in_a_follow_up(tunin
     assert _last(tuning7, ["any projects where parents swap children's clothes?", "who's the contact",
                            "does the same council have anything on streams?", "and the contact for that?"]) \
         == ("Skive", "dokb@skive.dk")
+    # a short question on a detail, with no pronoun ("who pays the wages?"), stays on the case
+    assert _last(tuning7, ["Hvor ansætter kommunen naboværter i opgangene?", "hvem betaler lønnen?"])[0] == "København"
     # small talk after a case is not answered by the case
     reply = tuning7.ask("super, thanks!! btw what is the weather like tomorrow?",
                         history=["Which council sends a bus with a nurse out to the villages?",
