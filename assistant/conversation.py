@@ -39,6 +39,7 @@ from .municipalities import (
     asked_municipalities,
     asked_regions,
     asks_municipality,
+    asks_whether_any,
     municipalities_of_regions,
     regions_in,
     without_municipalities,
@@ -175,9 +176,6 @@ _NEW_TOPIC = re.compile(
 
 
 # a question for a (new) municipality: "Which council …", "Is any council …", "Findes der en kommune, hvor …"
-_ANY_MUNICIPALITY = re.compile(
-    r"\b(?:any|some|another|other)\s+(?:\w+\s+)?(?:councils?|municipalit\w*|towns?|cit(?:y|ies))\b"
-    r"|\b(?:nogen|nogle|andre|anden|en)\s+(?:\w+\s+)?kommune(?:r|rne)?\b", re.IGNORECASE)
 
 
 _RELATION = re.compile(r"\b(?:neighbou?r\w*|partner\w*|nabo\w*|samarbejdspartner\w*)\b", re.IGNORECASE)
@@ -242,7 +240,7 @@ def asks_for_other_cases(text: str) -> bool:
 
 def asks_any_municipality(text: str) -> bool:
     """Whether ``text`` asks which (or whether any) municipality does something: a question of its own."""
-    return asks_municipality(text) or bool(_ANY_MUNICIPALITY.search(text))
+    return asks_municipality(text) or asks_whether_any(text)
 
 
 def changes_topic(text: str) -> bool:

@@ -300,6 +300,17 @@ _ASKS_MUNICIPALITY = re.compile(
     r"librar\w*)\b", re.IGNORECASE)
 
 
+_ANY_MUNICIPALITY = re.compile(
+    r"\b(?:any|some|another|other)\s+(?:\w+\s+)?(?:councils?|municipalit\w*|towns?|cit(?:y|ies))\b"
+    r"|\b(?:nogen|nogle|andre|anden|en)\s+(?:\w+\s+)?kommune(?:r|rne)?\b", re.IGNORECASE)
+
+
+def asks_whether_any(text: str) -> bool:
+    """Whether ``text`` asks whether any (or another) municipality does something ("Any municipality working
+    with a twin town?", "Findes der en kommune, der …?")."""
+    return bool(_ANY_MUNICIPALITY.search(text))
+
+
 def asks_municipality(text: str) -> bool:
     """Whether ``text`` asks which municipality (town, council, library) does something."""
     return bool(_ASKS_MUNICIPALITY.search(text))

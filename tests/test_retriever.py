@@ -327,3 +327,12 @@ def test_a_job_and_unit_named_raise_the_cases_whose_contact_holds_them(fake_retr
     assert all(boosted[p][1] == pytest.approx(plain[p][1], abs=1e-5) for p in plain if plain[p][0] not in raised)
     for other in ("Hvad handler partnerskaber for handling om?", "Who is the consultant?"):
         assert scores(fake_retriever.with_config(role_boost=0.0), other) == scores(fake_retriever, other)
+
+
+@pytest.mark.integration
+def test_a_question_whether_any_municipality_does_something_is_answered_by_a_case(tuning7_retriever):
+    # "Any municipality …?" / "Findes der en kommune …?" asks for a municipality as "Which municipality …?"
+    # does: the theme page's intro (no municipality) is not the answer
+    for question in ("Any municipality working with a twin town abroad?",
+                     "Findes der en kommune, der samarbejder med en venskabsby i udlandet?"):
+        assert tuning7_retriever.search(question, k=1)[0].case.municipality is not None, question
