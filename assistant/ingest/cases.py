@@ -404,6 +404,17 @@ def _shared(topic: set[str], words: set[str]) -> int:
     return sum(any(w[:5] in t or t[:5] in w for w in words) for t in topic)
 
 
+def _line_fit(part: list[Block], domain: str | None, topic: set[str]) -> tuple[int, int]:
+    """How well a gathered contact line (its e-mail's municipality ``domain``, the words ``topic`` it says it is
+    about) fits the case ``part``: (words shared, weighted double in the heading; its municipality's own),
+    (-1, 0) for another municipality's case."""
+    owner = _dominant_municipality(part)
+    if domain is not None and owner is not None and owner != domain:
+        return -1, 0
+    shared = 2 * _shared(topic, _words(part[0].text)) + _shared(topic, _words(" ".join(b.text for b in part)))
+    return shared, int(domain is not None and owner == domain)
+
+
 def _gathered_contacts(blocks: list[Block]) -> list[Block]:
     """A page that gives every case's contact in one section at the bottom ("Kontaktpersoner" with
     "Reparationscaféen: Maja Thorup, …, matho@kolding.dk" and "Spørgsmål om delebilerne: …, jesnh@roskilde.dk"):
@@ -423,27 +434,20 @@ def _gathered_contacts(blocks: list[Block]) -> list[Block]:
     starts = [i for i, b in enumerate(body) if b.heading is True and i + 1 < len(body) and not body[i + 1].is_heading]
     if len(starts) < 2:
         return blocks
-    parts = [body[a:b] for a, b in zip(starts, starts[1:] + [len(body)])]
+    parts = [body[a:b] for a, b in zip(starts, starts[1:] + [len(body)], strict=True)]
     assigned: list[list[Block]] = [[] for _ in parts]
     for line in lines:
         domain = next((municipality_of_domain(m.group(0)) for m in _EMAIL.finditer(line.text)), None)
         about = _ABOUT.match(line.text)
         topic = _words(about.group("about")) if about else set()
-
-        def fit(part: list[Block]) -> tuple[int, int]:
-            owner = _dominant_municipality(part)
-            if domain is not None and owner is not None and owner != domain:
-                return -1, 0  # another municipality's case
-            shared = 2 * _shared(topic, _words(part[0].text)) + _shared(topic, _words(" ".join(b.text for b in part)))
-            return shared, int(domain is not None and owner == domain)
-        fits = [fit(part) for part in parts]
+        fits = [_line_fit(part, domain, topic) for part in parts]
         best = max(range(len(parts)), key=lambda k: fits[k])
         if fits[best] > (0, 0) and fits.count(fits[best]) == 1 and (fits[best][0] > 0 or not topic):
             text = line.text[about.end():] if about and fits[best][0] > 0 \
                 else line.text  # "Spørgsmål om delebilerne: Jesper …" -> "Jesper …"
             assigned[best].append(Block(text, heading=False, box=parts[best][-1].box))
     out = body[:starts[0]]
-    for part, contact in zip(parts, assigned):
+    for part, contact in zip(parts, assigned, strict=True):
         if contact:  # a case starts at its heading, whatever stood before it
             part = [replace(part[0], rule=True)] + part[1:] + [Block("Kontakt", heading=True, box=part[-1].box)] + contact
         out += part

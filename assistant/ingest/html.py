@@ -81,9 +81,9 @@ def _cell_text(cell: Node) -> str:
 
 def _case_tables(tree: HTMLParser) -> None:
     """A table whose rows are cases (columns such as Kommune / Projekt / Beskrivelse / Kontakt) becomes one
-    container per row: the project as its heading, "Kommune: X", the other cells as paragraphs, a cell's
-    lines (<br>) each a paragraph of its own, a cell's column name before its text when it is short
-    ("Kontakt: …")."""
+    container per row: the project as its heading, "Kommune: X", the other cells as paragraphs; a cell's lines
+    (<br>) are a paragraph each when each holds an e-mail (one contact a line), else one paragraph joined by
+    ", " (one person's name / job / address), with the column's name before it ("Kontakt: …")."""
     for table in tree.css("table"):
         rows = [row for row in table.css("tr") if row.css_first("td, th") is not None]
         if len(rows) < 3:
