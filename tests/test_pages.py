@@ -888,3 +888,14 @@ def test_a_text_copys_run_together_header_a_contact_label_and_the_general_mailbo
     assert [(c.municipality, c.title, [(x.name, x.role) for x in c.contacts]) for c in cases if c.kind == "case"] == [
         ("Vejle", "BYTTEHYLDER I HALLEN", [("Ane Bro", "fritidskonsulent")]),
         ("Vejle", "LADCYKLER TIL DAGPLEJEN", [("Per Lund", "pædagogisk konsulent")])]
+
+
+def test_titles_numbered_with_a_bracket_lose_their_number(tmp_path):
+    page = tmp_path / "liste.txt"
+    page.write_text("Indkøb og job\n\nTo eksempler fra kommunerne på indkøb, der skaber job lokalt.\n\n"
+                    "1) Arbejdstøj med reparation i kontrakten\n\nVejle Kommune køber arbejdstøj, som leverandøren "
+                    "reparerer.\n\nKontakt: Ida Krog, indkøbskonsulent, idkr@vejle.dk\n\n"
+                    "2) 40 firmaer laver klimaregnskab\n\nVejen Kommune hjælper 40 firmaer med deres første "
+                    "klimaregnskab.\n\nKontakt: Bo Lund, erhvervskonsulent, bolu@vejen.dk\n", encoding="utf-8")
+    assert [c.title for c in parse_file(page, page.name) if c.municipality] == [
+        "Arbejdstøj med reparation i kontrakten", "40 firmaer laver klimaregnskab"]

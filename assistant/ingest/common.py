@@ -188,7 +188,7 @@ class CorpusError(ValueError):
     """The corpus folder or one of its files cannot be read into cases."""
 
 
-_SECTION_NUMBER = re.compile(r"^\d{1,2}(?:\.\d{1,2})*\.?\s+(?=[A-ZÆØÅ])")
+_SECTION_NUMBER = re.compile(r"^\d{1,2}(?:\.\d{1,2})*[.)]?\s+(?=[A-ZÆØÅ])|^\d{1,2}\)\s+(?=\d)")  # "2.", "2", "2)"
 _LONG_WORD = re.compile(rf"\S{{{MAX_WORD + 1},}}")
 
 
@@ -216,7 +216,7 @@ class Block:
         self.text = clip_long_words(self.text)
         if self.heading is not False and _SECTION_NUMBER.match(self.text) \
                 and looks_like_heading(_SECTION_NUMBER.sub("", self.text)):
-            self.text = _SECTION_NUMBER.sub("", self.text)  # "2. Unge i grønne sommerjob": a report's numbering
+            self.text = _SECTION_NUMBER.sub("", self.text)  # "2. Unge i grønne sommerjob", "3) …": a report's numbering
 
     @property
     def is_heading(self) -> bool:
