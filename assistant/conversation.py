@@ -38,8 +38,8 @@ from .municipalities import (
     AREAS,
     asked_municipalities,
     asked_regions,
+    asks_any_municipality,
     asks_municipality,
-    asks_whether_any,
     municipalities_of_regions,
     regions_in,
     without_municipalities,
@@ -54,7 +54,6 @@ _CONTACT = re.compile(
     r"\b(kontakt\w*|e-?mail\w*|mail\w*|ringe|telefon\w*|tlf|ansvarlig\w*|hvem\s+(kan|skal|må)\s+jeg|"
     r"hvem\s+står|contact\w*|reach|phone|call|who\s+(can|should|do|could)\s+i|who\s+is\s+responsible|"
     r"person\s+to)\b", re.IGNORECASE)
-# words that carry no topic of their own in a follow-up
 # the municipality just answered, named again without its name
 _SAME_PLACE = re.compile(r"\b(?:(?:i|fra|hos)\s+)?samme\s+kommune\b|\bthe\s+same\s+(?:municipality|council|town|city)\b|"
                          r"\b(?:that|this)\s+(?:municipality|council)\b|\bden\s+(?:samme\s+)?kommune\b", re.IGNORECASE)
@@ -64,6 +63,7 @@ _SAME_PLACE = re.compile(r"\b(?:(?:i|fra|hos)\s+)?samme\s+kommune\b|\bthe\s+same
 _SIMILAR = re.compile(r"\b(?:similar|(?:something|anything)\s+like\s+(?:that|it|this)|the\s+same|lignende|"
                       r"tilsvarende|noget\s+i\s+samme\s+stil|(?:det|noget)\s+samme)\b", re.IGNORECASE)
 
+# words that carry no topic of their own in a follow-up
 _FOLLOW_WORDS = set("""
 det den dem der her de deres dens dets sådan også så og men nu lige mere om hvad hvem hvor hvordan
 hvilken hvilke hvornår hvorfor kan jeg jer vi man skal må gerne vil tak fortæl mig mere uddyb
@@ -175,9 +175,6 @@ _NEW_TOPIC = re.compile(
     re.IGNORECASE)
 
 
-# a question for a (new) municipality: "Which council …", "Is any council …", "Findes der en kommune, hvor …"
-
-
 _RELATION = re.compile(r"\b(?:neighbou?r\w*|partner\w*|nabo\w*|samarbejdspartner\w*)\b", re.IGNORECASE)
 
 
@@ -238,11 +235,6 @@ def asks_for_other_cases(text: str) -> bool:
     return bool(_OTHER_CASES.search(text))
 
 
-def asks_any_municipality(text: str) -> bool:
-    """Whether ``text`` asks which (or whether any) municipality does something: a question of its own."""
-    return asks_municipality(text) or asks_whether_any(text)
-
-
 def changes_topic(text: str) -> bool:
     """Whether ``text`` says it is about something else than the conversation so far."""
     return bool(_NEW_TOPIC.search(text))
@@ -257,6 +249,13 @@ def _last_question(text: str) -> str:
 def topic_words(text: str) -> list[str]:
     """The words of a message that name a topic: not pronouns, question, contact or function words."""
     return [w for w in words(text) if w not in _FOLLOW_WORDS and len(w) > 2]
+
+
+def _has_own_topic(text: str) -> bool:
+    """Whether ``text`` (municipality names already taken out) names a topic beyond what a follow-up or a list
+    question says anyway: a word that is a topic word to both ("cykler" in "Har kommunen noget om cykler?"; not
+    "laver" in "Hvad laver kommunen?")."""
+    return bool(set(topic_words(text)) & set(list_topic_words(text)))
 
 
 def is_follow_up(text: str) -> bool:
@@ -393,7 +392,7 @@ class Assistant:
         if in_corpus:
             municipality = self._only or in_corpus[0]
             # "Og i Vordingborg?" after a topic no case answered: that topic, asked of the municipality
-            own_topic = bool(set(topic_words(request)) & set(list_topic_words(without_municipalities(request))))
+            own_topic = _has_own_topic(without_municipalities(request))
             again = previous is not None and previous.focus is None and previous.reason is None \
                 and is_follow_up(request) and not leaves and not own_topic
             topic = _join(previous.topic, message) if follow or again else message
@@ -460,8 +459,7 @@ class Assistant:
         question with nothing but the name ("Hvad laver Gladsaxe?") or asking for a job one of the case's
         contacts holds ("afdelingschefen … i Dragør") is answered as before."""
         text = without_municipalities(topic)
-        request = request_part(text)
-        if not set(topic_words(request)) & set(list_topic_words(request)) or holds_job(focus, topic):
+        if not _has_own_topic(request_part(text)) or holds_job(focus, topic):
             return True
         hits = self._search(text, k=1, municipality=municipality)  # the cosine bar alone: with the name gone
         return bool(hits) and hits[0].dense_score is not None \

@@ -89,6 +89,13 @@ def _pattern() -> re.Pattern[str]:
 _WORDS_TOO = frozenset({"vejen", "greve", "lejre", "odder", "skive", "faxe", "ringsted", "sorø", "struer"})
 
 
+def _counts_as_name(match: re.Match[str], lowercase: bool) -> bool:
+    """Whether a match of ``_pattern()`` names the municipality: capitalised, or (``lowercase``) in lower case
+    unless the name is an ordinary word too ("greve", "faxe") with no "kommune" after it."""
+    raw = match.group(2)
+    return raw[0].isupper() or (lowercase and (raw.casefold() not in _WORDS_TOO or bool(match.group("kommune"))))
+
+
 def find_municipality_spans(text: str, lowercase: bool = False) -> list[tuple[str, bool, int]]:
     """Every municipality named in ``text``, in order: (official name, named with 'Kommune', position).
     Names count when capitalised; with ``lowercase`` (a question typed in lower case: "har kolding noget
@@ -96,8 +103,7 @@ def find_municipality_spans(text: str, lowercase: bool = False) -> list[tuple[st
     found = []
     for match in _pattern().finditer(text):
         raw = match.group(2)
-        # case-sensitive guard: "greve", "faxe" etc. are also ordinary words in lower case
-        if not raw[0].isupper() and not (lowercase and (raw.casefold() not in _WORDS_TOO or match.group("kommune"))):
+        if not _counts_as_name(match, lowercase):
             continue
         found.append((normalize_municipality(raw) or raw, bool(match.group("kommune") or match.group("prefix")),
                       match.start()))
@@ -157,8 +163,7 @@ def without_municipalities(text: str, replacement: str = "kommunen") -> str:
     """``text`` with each municipality it names (with "Kommune", a genitive or a label) replaced by
     ``replacement``: "Har Hørsholm også noget om cykler?" -> "Har kommunen også noget om cykler?"."""
     return re.sub(r"[ \t]+", " ", _pattern().sub(
-        lambda m: replacement if m.group(2)[0].isupper() or m.group(2).casefold() not in _WORDS_TOO
-        or m.group("kommune") else m.group(0), text)).strip()
+        lambda m: replacement if _counts_as_name(m, lowercase=True) else m.group(0), text)).strip()
 
 
 def municipalities_in(text: str) -> list[str]:
@@ -305,10 +310,10 @@ _ANY_MUNICIPALITY = re.compile(
     r"|\b(?:nogen|nogle|andre|anden|en)\s+(?:\w+\s+)?kommune(?:r|rne)?\b", re.IGNORECASE)
 
 
-def asks_whether_any(text: str) -> bool:
-    """Whether ``text`` asks whether any (or another) municipality does something ("Any municipality working
-    with a twin town?", "Findes der en kommune, der …?")."""
-    return bool(_ANY_MUNICIPALITY.search(text))
+def asks_any_municipality(text: str) -> bool:
+    """Whether ``text`` asks which (or whether any, or another) municipality does something: "Which council …",
+    "Any municipality working with a twin town?", "Findes der en kommune, der …?"."""
+    return asks_municipality(text) or bool(_ANY_MUNICIPALITY.search(text))
 
 
 def asks_municipality(text: str) -> bool:

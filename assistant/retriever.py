@@ -24,8 +24,7 @@ from .municipalities import (
     AREAS,
     asked_municipalities,
     asked_regions,
-    asks_municipality,
-    asks_whether_any,
+    asks_any_municipality,
     check_region,
     municipalities_of_regions,
     normalize_municipality,
@@ -329,7 +328,7 @@ class Retriever:
             if cfg.goal_boost and (goals := goals_in(question)):  # a goal named: its cases come first
                 boosts = boosts + cfg.goal_boost * np.array([bool(set(goals) & set(self._case_of[row].goals))
                                                              for row in pool], dtype=float)
-            if cfg.intro_penalty and (asks_municipality(question) or asks_whether_any(question)):
+            if cfg.intro_penalty and asks_any_municipality(question):
                 boosts = boosts - cfg.intro_penalty * self._intro[pool]
             fits = unit_fits(self.cases.values(), question) if cfg.role_boost else None
             if fits is not None:  # a job and its unit named: "Who is the head of climate and utilities?"

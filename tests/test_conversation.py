@@ -482,7 +482,8 @@ def test_a_municipality_with_cases_but_none_on_the_topic_is_not_found(tuning):
 
 @pytest.mark.integration
 def test_the_municipality_in_the_question_sentence_is_the_one_asked_about(tuning):
-    # "Copenhagen, ok." acknowledges the answer before; the question is about Holbæk (surplus food)
+    # "Copenhagen, ok." acknowledges the answer before; the question is about Holbæk (surplus food): without
+    # its name it was measured 0.023 above the bar against Holbæk's case
     reply = tuning.ask("Copenhagen, ok. Does Holbæk have something on food waste too?",
                        history=["Which councils measure food waste in canteens?"])
     assert reply.found and reply.case.municipality == "Holbæk"

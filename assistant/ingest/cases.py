@@ -491,8 +491,7 @@ def parse_theme_blocks(blocks: list[Block], source: str, theme: str | None, focu
     # after the last case with a contact, a section without a contact that names its municipality only beside
     # the municipality's general mailbox ("Søg puljen … Vejle Kommune | vejle@vejle.dk") is no case
     last_contact = max((i for i, (_, contacts, _) in enumerate(parsed) if contacts), default=len(parsed))
-    # (a municipality named only beside its general mailbox, "Vejle Kommune | vejle@vejle.dk", names no case)
-    parsed = [p for i, p in enumerate(parsed) if i <= last_contact or p[1]
+    parsed = [p for i, p in enumerate(parsed) if i <= last_contact
               or _dominant_municipality([b for b in p[0] if not _is_contact_line(b.text)])
               or not _dominant_municipality(p[0], p[1])]
     if not parsed and intro:

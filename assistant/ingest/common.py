@@ -214,9 +214,9 @@ class Block:
 
     def __post_init__(self) -> None:
         self.text = clip_long_words(self.text)
-        if self.heading is not False and _SECTION_NUMBER.match(self.text) \
-                and looks_like_heading(_SECTION_NUMBER.sub("", self.text)):
-            self.text = _SECTION_NUMBER.sub("", self.text)  # "2. Unge i grønne sommerjob", "3) …": a report's numbering
+        unnumbered = _SECTION_NUMBER.sub("", self.text) if self.heading is not False else self.text
+        if unnumbered != self.text and looks_like_heading(unnumbered):
+            self.text = unnumbered  # "2. Unge i grønne sommerjob", "3) …": a report's numbering
 
     @property
     def is_heading(self) -> bool:

@@ -62,7 +62,7 @@ _LEAD_IN = {"kontakt", "kontakte", "kontaktperson", "kontaktpersonen", "til", "v
             "vide", "vil", "eller", "og", "med", "skriv", "ring", "contact", "please", "or", "and", "er", "is"}
 _GENERIC_LABEL = {"ansvarlig", "ansvarlige", "responsible", "overordnet", "overall"}  # "Overordnet ansvarlig:"
 _ROLE_WORD = re.compile(r"^[a-zæøå][\wæøå()-]*$")
-_CUE = re.compile(r"^\s*(?:(?:kontakt(?:e|person(?:en)?)?|contact(?:\s+person)?)(?:\s+(?:i|hos|på|for|in|at|for)\s+"
+_CUE = re.compile(r"^\s*(?:(?:kontakt(?:e|person(?:en)?)?|contact(?:\s+person)?)(?:\s+(?:i|hos|på|for|in|at)\s+"
                   r"(?:kommunen|forvaltningen|projektet|the\s+council|the\s+municipality|the\s+project))?|skriv\s+til|ring\s+til|ved|hos|til|på|via|eller|"
                   r"kan\s+du|du\s+kan|vil\s+du\s+vide\s+mere[,?]?)\b\s*:?\s*", re.IGNORECASE)
 _GLUE = re.compile(r"\b(på|on|at|eller|or|e-?mail|mail|tlf|telefon|mobil|phone)\b\.?\s*:?", re.IGNORECASE)

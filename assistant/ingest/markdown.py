@@ -106,14 +106,10 @@ def parse_markdown(text: str, source: str) -> list[Case]:
         # front matter about the page only (title, source, theme): its cases are under its headings
         cited = meta.get("source")
         page = cited.strip() if isinstance(cited, str) and re.match(r"https?://\S+$", cited.strip()) else source
-        title = meta.get("title") if isinstance(meta.get("title"), str) else heading_title
-        blocks = [Block(_INLINE.sub(lambda m: next(g for g in m.groups() if g is not None), b.text), heading=b.heading)
-                  for b in blocks]
-        return parse_theme_blocks(blocks, page, title or heading_title)
+        title = meta.get("title") if isinstance(meta.get("title"), str) and meta["title"] else heading_title
+        return parse_theme_blocks(_plain(blocks), page, title)
     if not meta and blocks:
-        blocks = [Block(_INLINE.sub(lambda m: next(g for g in m.groups() if g is not None), b.text), heading=b.heading)
-                  for b in blocks]
-        return parse_theme_blocks(blocks, source, heading_title)
+        return parse_theme_blocks(_plain(blocks), source, heading_title)
     title = meta.get("title")
     if title is None and heading_title:
         title = heading_title
@@ -127,6 +123,12 @@ def parse_markdown(text: str, source: str) -> list[Case]:
 
 # Markdown's inline marks as their text: **bold**, __bold__, *em*, `code`, [link](url)
 _INLINE = re.compile(r"\*\*(.+?)\*\*|__(.+?)__|(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])|`([^`]+)`|\[([^\]]+)\]\([^)]*\)")
+
+
+def _plain(blocks: list[Block]) -> list[Block]:
+    """The blocks with Markdown's inline marks replaced by their text (read like a theme page's)."""
+    return [Block(_INLINE.sub(lambda m: next(g for g in m.groups() if g is not None), b.text), heading=b.heading)
+            for b in blocks]
 
 
 def _text_field(value: object, field: str, source: str, required: bool = False, numbers: bool = True) -> str | None:
