@@ -899,3 +899,69 @@ def test_titles_numbered_with_a_bracket_lose_their_number(tmp_path):
                     "klimaregnskab.\n\nKontakt: Bo Lund, erhvervskonsulent, bolu@vejen.dk\n", encoding="utf-8")
     assert [c.title for c in parse_file(page, page.name) if c.municipality] == [
         "Arbejdstøj med reparation i kontrakten", "40 firmaer laver klimaregnskab"]
+
+
+def test_a_reader_view_text_copy_with_contacts_gathered_at_the_end(tmp_path):
+    """A text copy from a browser's reader view: the site's name, the title, a byline, a date and a reading
+    time on lines of their own, stories under one-line titles, and one contact a line at the bottom."""
+    page = tmp_path / "laesevisning.txt"
+    page.write_text(
+        "kl.dk\nTre små greb, der holder\nAf Mette Lund, journalist\n4. februar 2025\n5-6 minutter\n\n"
+        "Vi har besøgt tre kommuner, der har fået meget ud af få midler, og spurgt, hvad de har lært.\n\n"
+        "Cykelværksted i kælderen\n\n"
+        "I Ikast-Brande har et boligområde fået et værksted, hvor beboerne lapper cykler sammen med to frivillige "
+        "mekanikere hver onsdag.\n\nOmkring 30 cykler bliver sat i stand om måneden.\n\n"
+        "Madpakker uden plastik\n\n"
+        "Skolerne i Fredensborg har givet alle elever en madkasse af stål, og plastposerne er næsten væk fra "
+        "frikvartererne.\n\n"
+        "Lån en hund til gåturen\n\n"
+        "På plejecentrene i Ærø kommer frivillige hundeejere forbi, så beboerne kan komme med på en gåtur.\n\n"
+        "Kontaktpersoner\n\n"
+        "Cykelværkstedet: Jonas Bro, boligsocial medarbejder, jobr@ikast-brande.dk, tlf. 99 60 11 22\n"
+        "Madkasserne: Lene Kjær, skolekonsulent, lekj@fredensborg.dk\n"
+        "Hundene: Anne Møller, aktivitetsmedarbejder, anmo@aeroe.dk, 6252 1000\n\n"
+        "Læs også\nSådan kommer man i gang med frivillige\n", encoding="utf-8")
+    cases = parse_file(page, page.name)
+    assert cases[0].kind == "intro" and cases[0].title == "Tre små greb, der holder"
+    assert [(c.municipality, c.title, [x.email for x in c.contacts]) for c in cases[1:]] == [
+        ("Ikast-Brande", "Cykelværksted i kælderen", ["jobr@ikast-brande.dk"]),
+        ("Fredensborg", "Madpakker uden plastik", ["lekj@fredensborg.dk"]),
+        ("Ærø", "Lån en hund til gåturen", ["anmo@aeroe.dk"])]
+    assert "Af Mette Lund" not in " ".join(c.text for c in cases) and "5-6 minutter" not in cases[0].text
+
+
+def test_a_facts_box_with_the_contact_above_the_case_text(tmp_path):
+    """Fold-out cases whose facts (municipality, goals, contact) come right under the heading, before the text:
+    the text stays with its case, and the next heading, whose facts name another municipality, starts the next."""
+    items = [("Grøfter der holder vand", "Vejle", "Vej og Park lader grøfterne langs landevejene stå med vand i "
+              "længere tid, så regnen siver ned i stedet for at løbe i åen.", "Kim Ravn, driftsleder, kira@vejle.dk"),
+             ("Frø fra egne enge", "Tønder", "Kommunen høster frø på sine egne enge og sår dem i nye rabatter, "
+              "så planterne passer til jorden på stedet.", "Sofie Lind, naturkonsulent, soli@toender.dk")]
+    details = "".join(f"<details><summary>{t}</summary><dl><dt>Kommune</dt><dd>{m} Kommune</dd><dt>Verdensmål</dt>"
+                      f"<dd>15 Livet på land</dd><dt>Kontakt</dt><dd>{c}</dd></dl><p>{p}</p>"
+                      f"<p>Erfaringerne deles i netværket for driftsledere.</p></details>" for t, m, p, c in items)
+    page = tmp_path / "tema.html"
+    page.write_text(f"<html><body><main><h1>Natur langs vejene</h1><p>Her er to eksempler på, hvordan kommuner "
+                    f"passer rabatter og grøfter med naturen for øje.</p>{details}</main></body></html>", encoding="utf-8")
+    cases = [c for c in parse_file(page, page.name) if c.kind == "case"]
+    assert [(c.municipality, c.title, [x.email for x in c.contacts]) for c in cases] == [
+        ("Vejle", "Grøfter der holder vand", ["kira@vejle.dk"]), ("Tønder", "Frø fra egne enge", ["soli@toender.dk"])]
+    assert "siver ned" in cases[0].text and "siver ned" not in cases[1].text and "høster frø" in cases[1].text
+
+
+def test_a_municipalitys_project_page_with_other_projects_below(tmp_path):
+    """A municipality's page on one project opens with text under the page's title and ends with teasers of
+    other projects under "Andre projekter …": the project has the page's title, the teaser its own."""
+    page = tmp_path / "projekt.html"
+    page.write_text(
+        "<html><body><main><h1>Ny sø ved Hjallerup skal tage regnen</h1><p>Hjallerup ligger lavt, og Brønderslev "
+        "Kommune graver nu en sø øst for byen, som kan holde regnvandet fra de nye boligområder tilbage.</p>"
+        "<h2>Sådan gør vi</h2><ul><li>Søen graves i to etaper.</li><li>Stierne rundt om søen åbner i 2026.</li></ul>"
+        "<p>Kontakt: projektleder Mads Holm, maho@bronderslev.dk</p>"
+        "<h2>Andre projekter i området</h2><h3>Frugttræer på skolernes arealer</h3><p>Skolerne har plantet 200 "
+        "frugttræer, som eleverne passer i naturfag.</p><p>Kontakt: gartner Eva Sand, evsa@bronderslev.dk</p>"
+        "</main></body></html>", encoding="utf-8")
+    cases = [c for c in parse_file(page, page.name) if c.kind == "case"]
+    assert [(c.municipality, c.title, [x.email for x in c.contacts]) for c in cases] == [
+        ("Brønderslev", "Ny sø ved Hjallerup skal tage regnen", ["maho@bronderslev.dk"]),
+        ("Brønderslev", "Frugttræer på skolernes arealer", ["evsa@bronderslev.dk"])]

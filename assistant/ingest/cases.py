@@ -70,6 +70,25 @@ def _kommune_named(block: Block) -> set[str]:
     return {name for name, with_kommune in find_municipalities(block.text) if with_kommune}
 
 
+def _named_below(blocks: list[Block], i: int) -> set[str]:
+    """The municipalities named (with "Kommune") under the heading ``blocks[i]``: in the paragraph right under it,
+    else in a facts box's short lines there ("Kommune" / "Lemvig Kommune"), up to the next heading."""
+    named = _kommune_named(blocks[i + 1])
+    for block in blocks[i + 2:i + 6]:
+        if named or block.is_heading or len(blocks[i + 1].text.split()) > 3:
+            break
+        named = _kommune_named(block) if len(block.text.split()) <= 6 else set()
+    return named
+
+
+def _has_body(blocks: list[Block]) -> bool:
+    """Whether a case's blocks so far hold text of its own (a sentence of 8+ words, or 15+ words), not only its
+    heading and a facts box's short lines."""
+    return any(not b.is_heading and not _is_contact_line(b.text)
+               and (len(b.text.split()) >= 15 or (len(b.text.split()) >= 8 and b.text.rstrip().endswith((".", "!", "?"))))
+               for b in blocks)
+
+
 def _leading_municipality(block: Block) -> str | None:
     """The municipality a paragraph opens with ("Assens Kommune har …", "I Sorø har kommunen …"), if any."""
     if block.is_heading:
@@ -222,7 +241,9 @@ def _segment(blocks: list[Block], last_boxed: int) -> tuple[list[Block], list[li
             continue
         if _is_more_heading(block) or (not block.is_heading and _is_contact_line(block.text)
                                        and parse_contact(block.text)):
-            closing = not block.aside  # a sidebar's contact box, even placed first, does not end the case
+            # a sidebar's contact box, even placed first, does not end the case; nor does a facts box's contact
+            # right under the heading, above the case's text ("Kommune / Lemvig Kommune / Kontakt / …")
+            closing = not block.aside and _has_body(current)
             current.append(block)
             continue
         if block.aside and closing is False and current and current[-1].aside:
@@ -230,7 +251,7 @@ def _segment(blocks: list[Block], last_boxed: int) -> tuple[list[Block], list[li
             continue
         if block.is_heading and nxt is not None and not nxt.is_heading:
             here = _dominant_municipality(current)
-            named = _kommune_named(nxt)
+            named = _named_below(blocks, i)
             if here and named and here not in named:
                 current = [block]
                 cases.append(current)
@@ -275,10 +296,18 @@ def _only_municipality(text: str) -> bool:
     return 0 < len(words) <= 2 and bool(spans) and spans[0][2] == 0
 
 
+# the heading of a group of further cases ("Andre projekter ved åen", "Flere eksempler", "More projects")
+_GROUP = re.compile(r"^(?:andre|flere|øvrige|other|more|further)\s+(?:projekter|cases|eksempler|indsatser|initiativer|"
+                    r"projects|cases|examples|initiatives)\b", re.IGNORECASE)
+
+
 def _title(blocks: list[Block]) -> str:
     """The case's first heading that is not a "Vil du vide mere?" or a focus-area label."""
     headings = [b for b in blocks if b.is_heading and not _is_more_heading(b)]
     for block in headings:
+        at = blocks.index(block)
+        if _GROUP.match(block.text.strip()) and at + 1 < len(blocks) and blocks[at + 1].is_heading:
+            continue  # "Andre projekter ved åen" over the next case's own heading
         if (focus_label(block.text) is None and not _only_municipality(block.text)) or block is headings[-1]:
             return block.text
     text = next((b for b in blocks if not _is_contact_line(b.text) and not _is_more_heading(b)), blocks[0]).text
@@ -415,6 +444,11 @@ def _line_fit(part: list[Block], domain: str | None, topic: set[str]) -> tuple[i
     return shared, int(domain is not None and owner == domain)
 
 
+def _heads(block: Block) -> bool:
+    """A heading the page marks as one, or, in a text copy (which marks none), a line that reads as one."""
+    return block.heading is True or (block.heading is None and block.is_heading)
+
+
 def _gathered_contacts(blocks: list[Block]) -> list[Block]:
     """A page that gives every case's contact in one section at the bottom ("Kontaktpersoner" with
     "Reparationscaféen: Maja Thorup, …, matho@kolding.dk" and "Spørgsmål om delebilerne: …, jesnh@roskilde.dk"):
@@ -422,16 +456,16 @@ def _gathered_contacts(blocks: list[Block]) -> list[Block]:
     the case's heading and text) as that case's contact section, so the cases split where they end. A line
     that fits no case (the press office) is dropped. Other pages come back unchanged."""
     at = next((i for i in range(len(blocks) - 1, -1, -1)
-               if blocks[i].heading is True and _GATHERED.match(blocks[i].text.strip())), None)
+               if _heads(blocks[i]) and _GATHERED.match(blocks[i].text.strip())), None)
     if at is None:
         return blocks
-    end = next((j for j in range(at + 1, len(blocks)) if blocks[j].heading is True), len(blocks))
+    end = next((j for j in range(at + 1, len(blocks)) if _heads(blocks[j])), len(blocks))
     lines = [b for b in blocks[at + 1:end] if _is_contact_line(b.text)]
     owners = {municipality_of_domain(m.group(0)) for b in lines for m in _EMAIL.finditer(b.text)} - {None}
     if len(lines) < 2 or not (len(owners) >= 2 or sum(bool(_ABOUT.match(b.text)) for b in lines) >= 2):
         return blocks
     body = blocks[:at]
-    starts = [i for i, b in enumerate(body) if b.heading is True and i + 1 < len(body) and not body[i + 1].is_heading]
+    starts = [i for i, b in enumerate(body) if _heads(b) and i + 1 < len(body) and not body[i + 1].is_heading]
     if len(starts) < 2:
         return blocks
     parts = [body[a:b] for a, b in zip(starts, starts[1:] + [len(body)], strict=True)]
@@ -516,9 +550,13 @@ def parse_theme_blocks(blocks: list[Block], source: str, theme: str | None, focu
                           sections=_sections(intro), contact=None, source=source + _pages(intro), kind="intro",
                           goals=tuple(intro_goals), focus=page_focus))
     single = len(parsed) == 1 and not intro
-    for blocks_of_case, contacts, documents in parsed:
+    for position, (blocks_of_case, contacts, documents) in enumerate(parsed):
         municipality = _dominant_municipality(blocks_of_case, contacts, page if single else None)
-        if theme and (single or not any(b.is_heading and not _is_more_heading(b) for b in blocks_of_case)):
+        # a municipality's page on one project, with teasers of others under "Andre projekter" further down:
+        # the project's title is the page's
+        untitled = position == 0 and not intro and not blocks_of_case[0].is_heading and len(parsed) > 1 \
+            and all(_GROUP.match(seg[0].text.strip()) for seg, _, _ in parsed[1:])
+        if theme and (single or untitled or not any(b.is_heading and not _is_more_heading(b) for b in blocks_of_case)):
             title = case_title(theme)
         else:
             title = _title(blocks_of_case)

@@ -107,6 +107,15 @@ _FURNITURE = re.compile(
     r"|(?:send|e-?mail)\s+(?:som|as|til|to|this)\s+(?:e-?mail|mail|en\s+ven|a\s+friend|page)"  # share links
     r"|(?:share|print|del|udskriv)\s+(?:this|denne|siden|artiklen)(?:\s+(?:page|article|side|artikel))?"
     r"|inspirationskatalog(?:et)?\s+[\wæøå -]{0,50}"                          # catalogue breadcrumb
+    # a reader view's or article's head: the site's bare name ("kl.dk"), the reading time ("7-9 minutter",
+    # "Læsetid: 4 min", "5 min read"), a byline ("Af Katrine Holm, journalist") and a bare date line
+    r"|(?:www\.)?[\w-]+(?:\.[\w-]+)*\.(?:dk|com|org|net|eu|gl|fo|se|de)"
+    r"|(?:læsetid|reading\s+time)?\s*:?\s*\d{1,2}(?:\s*[-–]\s*\d{1,2})?\s*(?:min\.?|minutter|minutes?)"
+    r"(?:\s+(?:læsning|læsetid|read|reading))?"
+    r"|(?:af|by|skrevet\s+af|written\s+by)\s+(?-i:[A-ZÆØÅ][a-zæøåéü'’-]+(?:\s+[A-ZÆØÅ][a-zæøåéü'’-]+){1,3})"
+    r"(?:\s*,\s*[^,.@]{2,40})?"
+    r"|\d{1,2}\.\s*(?:jan|feb|mar|apr|maj|jun|jul|aug|sep|okt|nov|dec)[a-z]*\.?\s+\d{4}"
+    r"|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2},?\s+\d{4}"
     r"|[^\s/›>»|]{1,30}(?:\s*[/›>»|]\s*[^\s/›>»|][^/›>»|]{0,30}){1,5})$",      # breadcrumbs "Tema / Økonomi"
     re.IGNORECASE)
 

@@ -49,6 +49,9 @@ def _body_blocks(raw: str) -> list[Block]:
                 blocks[-1] = Block(blocks[-1].text + " " + text)
         return blocks
     first = lines[0].strip()
+    if len(lines) > 1 and all(_EMAIL.search(line) for line in lines) and len(_EMAIL.findall(raw)) == len(lines):
+        # one contact a line, each with its address ("Ungemiddage i Holstebro: Signe …, sika@…"): a block each
+        return [Block(line.strip()) for line in lines]
     if len(lines) > 1 and any(_EMAIL.search(line) for line in lines) and all(len(line.split()) <= 8 for line in lines):
         # a contact written one field to a line ("Kontakt" / name / job, unit / address): the lines are fields
         return [Block(", ".join(line.strip() for line in lines))]
