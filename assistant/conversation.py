@@ -405,11 +405,17 @@ class Assistant:
             if not follow and is_errand(message):  # "Hvor kan jeg aflevere storskrald i Faxe?": no case says
                 return Turn(message, language, contact, None, topic), hits, False
             # judged on the message's own topic ("Og Gentofte – har de noget om klimatilpasning?"), or on the topic
-            # no case answered before it ("Og i Vordingborg?"); with neither ("Og Gladsaxe — hvem er kontaktperson
-            # der?") the municipality's case nearest the conversation answers
-            own = message if own_topic else previous.topic if again else None
+            # no case answered before it ("Og i Vordingborg?"), or on the conversation's topic when the message moves
+            # it to another municipality ("Og i Lemvig?" after a case elsewhere: the same bar as a question naming
+            # Lemvig with that topic); asking for a contact there ("Og Gladsaxe — hvem er kontaktperson der?"), the
+            # municipality's case nearest the conversation answers
+            moved = follow and not own_topic and not contact and previous is not None and previous.focus is not None \
+                and previous.focus.municipality not in (None, municipality)
+            own = message if own_topic else previous.topic if again or moved else None
+            # (a topic from before is held to the bar of its own language: "Og i Morsø?" after an English question)
+            judged = language if own is None or own is message else detect_language(own, default=language)
             if focus is not None and own is not None and not _SIMILAR.search(request) \
-                    and not self._named_topic_fits(own, language, municipality, focus):
+                    and not self._named_topic_fits(own, judged, municipality, focus):
                 # "Har Hørsholm også et projekt om cykler?": the municipality has cases, none on the topic
                 return Turn(message, language, contact, None, topic), hits, False
             return Turn(message, language, contact, focus, topic), hits, focus is not None
