@@ -965,3 +965,43 @@ def test_a_municipalitys_project_page_with_other_projects_below(tmp_path):
     assert [(c.municipality, c.title, [x.email for x in c.contacts]) for c in cases] == [
         ("Brønderslev", "Ny sø ved Hjallerup skal tage regnen", ["maho@bronderslev.dk"]),
         ("Brønderslev", "Frugttræer på skolernes arealer", ["evsa@bronderslev.dk"])]
+
+
+def test_a_report_line_ending_in_a_colon_goes_on_when_the_next_starts_in_lower_case(tmp_path):
+    """A PDF paragraph broken after "…tage:" with the list running on in lower case ("skoler, haller …, i
+    Odder") is one paragraph, so the case starts at its heading, not at the half that names the municipality;
+    the colophon's address line with the general mailbox (a street read as a name) is no contact."""
+    from fpdf import FPDF
+    pdf = FPDF()
+    pdf.set_font("Helvetica", size=11)
+    pdf.add_page()
+    pdf.multi_cell(0, 6, "Grønt regnskab 2024\n\nIndledning\nRegnskabet gør status over kommunens egen drift: energi, "
+                         "vand, affald og indkøb, som hvert år bliver målt og sammenlignet med året før, og det fortæller "
+                         "om to af årets projekter.\n\nSolceller på skolerne\nI løbet af året fik de sidste bygninger "
+                         "solceller på taget, så der nu er anlæg på i alt 20 tage:\nskoler, haller og rådhuset i Odder. "
+                         "Anlæggene dækker en fjerdedel af elforbruget i bygningerne og har tjent sig hjem på elleve år.\n"
+                         "Kontakt: energikonsulent Per Lund, pelu@odder.dk\n\nRegnskabet er udgivet af kommunen, "
+                         "Rådhusgade 3, 8300 Odder, post@odder.dk")
+    path = tmp_path / "regnskab.pdf"
+    pdf.output(str(path))
+    cases = [c for c in parse_file(path, path.name) if c.kind == "case"]
+    assert [(c.municipality, c.title, [x.email for x in c.contacts]) for c in cases] == [
+        ("Odder", "Solceller på skolerne", ["pelu@odder.dk"])]
+    assert "i alt 20 tage: skoler, haller" in cases[0].text
+
+
+def test_goals_given_as_tags_and_contacts_introduced_by_their_topic(tmp_path):
+    """A case's goals in a tag line (<p class="tags">, furniture otherwise) are its goals, and "for questions
+    about …, Name, Job" or "For the exchange, Name, Job" gives the job, not the topic, as the role."""
+    page = tmp_path / "international.html"
+    page.write_text(
+        '<html><body><main><h1>International work</h1><section class="project"><h2>Nurses learn from a twin town'
+        '</h2><p class="tags">SDGs: 3 Good Health and Well-being · 17 Partnerships for the Goals</p><p>Since 2022 '
+        'Vejle and its twin town in Finland have swapped nurses for a week each spring to learn about home care.</p>'
+        '<p>Contact: for questions about the home care and the nurses, Lise Berg, Senior Adviser, libe@vejle.dk. For '
+        'the exchange itself, Ole Dam, International Coordinator, olda@vejle.dk</p></section></main></body></html>',
+        encoding="utf-8")
+    case = next(c for c in parse_file(page, page.name) if c.kind == "case")
+    assert case.municipality == "Vejle" and case.goals == (3, 17)
+    assert [(x.name, x.role) for x in case.contacts] == [("Lise Berg", "senior adviser"),
+                                                         ("Ole Dam", "international coordinator")]

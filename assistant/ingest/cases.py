@@ -188,8 +188,10 @@ def _segment(blocks: list[Block], last_boxed: int) -> tuple[list[Block], list[li
             continue
         if current is None:
             # still in the intro: a case starts where a paragraph names a municipality
+            # (the paragraph under a heading: past a goal line right under it, "SDGs: 3 … · 17 …")
+            below = blocks[i + 2] if nxt is not None and _GOAL_LINE.match(nxt.text) and i + 2 < len(blocks) else nxt
             starts = (block.rule and (_is_contact_line(block.text) or block.is_heading)) or (not block.is_heading and find_municipalities(block.text)) or (
-                block.is_heading and nxt is not None and not nxt.is_heading and find_municipalities(nxt.text)
+                block.is_heading and below is not None and not below.is_heading and find_municipalities(below.text)
             ) or (  # a heading over a label that only names the municipality ("Gladsaxe Kommune")
                 block.is_heading and nxt is not None and _kommune_named(nxt) and len(nxt.text.split()) <= 4
             ) or (block.box is not None and i <= last_boxed and _box_names_municipality(blocks, i))
@@ -386,9 +388,11 @@ _GENERAL_BOX = frozenset("post postkasse kontakt info mail kommune kommunen borg
 def _general_mailbox(contact: Contact) -> bool:
     """A municipality's general mailbox with no person's name (post@…, skive@skive.dk, presse@…): it answers
     for the whole municipality, so it makes nothing a case's contact."""
-    if contact.name or not contact.email or "@" not in contact.email:
+    if not contact.email or "@" not in contact.email:
         return False
     local, host = contact.email.lower().split("@", 1)
+    if contact.name:  # a name with no job beside post@…: an address line read as a name ("Ved Fjorden 6, …")
+        return local in _GENERAL_BOX and not contact.role
     return local in _GENERAL_BOX or (municipality_of_domain(contact.email) is not None
                                      and host.split(".")[0].removesuffix("kommune") == local)
 

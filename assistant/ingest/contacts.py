@@ -139,6 +139,10 @@ def _split_glued(text: str) -> str:
     return re.sub(r"(?<=[a-zæøå])(?=[A-ZÆØÅ][a-zæøå])", "; ", text)
 
 
+# words that make what follows them the topic a contact answers for ("for questions about …", "spørgsmål om …")
+_TOPIC_IN = {"about", "regarding", "concerning", "om", "angående", "vedrørende", "vedr."}
+
+
 def _person(clause: str) -> tuple[str | None, str | None, str | None]:
     """(name, role, department) read from the text of one contact's clause (its address removed)."""
     clause = _split_glued(clause)
@@ -185,6 +189,13 @@ def _person(clause: str) -> tuple[str | None, str | None, str | None]:
             before = _GLUE.sub(" ", _CUE.sub(" ", before.split(".")[-1])).strip(" ,;:-–()").split()
             cut = max((j + 1 for j, w in enumerate(before) if w.lower().strip(",:") in _LEAD_IN), default=0)
             role_words = [w.lower() if _ROLE_NOUN.search(w) else w for w in before[cut:]]
+            lead = before[cut - 1].lower().strip(",:") if cut else None
+            topical = any(w.lower().strip(",:") in _TOPIC_IN for w in before) \
+                or (bool(before) and before[0].lower() == "for")  # "For the twin town agreement, Henrik …"
+            if topical and lead in (None, "and", "og", "or", "eller"):
+                # "for questions about the technology and the care itself, Birgitte …": a topic, not a job (but
+                # "Spørgsmål om …, kan rettes til familierådgiver Thomas …" names the job after its lead-in)
+                role_words = []
             role_words = [w for w in role_words if _ROLE_WORD.match(w)]
             while role_words and role_words[-1] in ("for", "i", "til", "ved", "hos", "af", "of", "in", "at"):
                 role_words.pop()  # "afdelingschef for <department>": the department is read on its own

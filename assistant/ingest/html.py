@@ -32,6 +32,8 @@ _OUTSIDE_TAGS = ("nav", "header", "footer", "aside")  # site chrome, unless insi
 _FURNITURE = re.compile(r"cookie|consent|gdpr|skip|breadcrumb|brødkrumme|share|social|some-|del-|menu|navigation|"
                         r"newsletter|nyhedsbrev|related|relateret|banner|sidebar|tags?\b|byline|print|footer|"
                         r"site-?info|colophon|masthead|topbar|language|sprog", re.IGNORECASE)
+# a tag line that states a case's goals: kept, though tag lists are furniture
+_GOALS_TAGGED = re.compile(r"^\W*(?:fn['’]?s\s+|un\s+)?(?:verdensmål(?:ene)?|sdgs?|global\s+goals?)\b", re.IGNORECASE)
 # the heading of a box of links ("Relateret indhold", "Læs også", "Se også", "Related content")
 _BOX_HEADING = re.compile(rf"^(?:{LINKS_HEADING}|læs mere|read more|more on this)\W*$", re.IGNORECASE)
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
@@ -148,7 +150,8 @@ def _clean(tree: HTMLParser) -> Node | None:
         return None
     doomed = [node for node in main.traverse(include_text=False)
               if node.mem_id != main.mem_id and node.tag not in _HEADINGS and _FURNITURE.search(_label(node))
-              and _only_furniture_headings(node)]  # never a container of the content's headings
+              and _only_furniture_headings(node)  # never a container of the content's headings
+              and not _GOALS_TAGGED.match(node.text())]  # nor a case's goals as tags ("SDGs: 4 Quality Education · 8 …")
     for node in doomed:  # (collected first: the tree must not change while it is walked)
         if node.parent is not None:
             node.decompose()

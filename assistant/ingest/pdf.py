@@ -67,7 +67,9 @@ def pdf_blocks(path: Path) -> tuple[list[Block], str | None]:
             paragraph.append(line)
             nxt = lines[i + 1] if i + 1 < len(lines) else None
             full = len(line) >= 0.8 * width and not line.endswith((":", "?"))
-            if nxt is None or not full or _LIST.match(nxt):
+            # a line starting in lower case goes on with the paragraph ("… 38 kommunale tage:" / "skoler, haller …")
+            going_on = nxt is not None and nxt[:1].islower() and not _LIST.match(nxt)
+            if nxt is None or (not full and not going_on) or _LIST.match(nxt):
                 text = " ".join(paragraph)
                 paragraph = []
                 if not is_furniture(text):
