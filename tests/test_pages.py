@@ -1005,3 +1005,23 @@ def test_goals_given_as_tags_and_contacts_introduced_by_their_topic(tmp_path):
     assert case.municipality == "Vejle" and case.goals == (3, 17)
     assert [(x.name, x.role) for x in case.contacts] == [("Lise Berg", "senior adviser"),
                                                          ("Ole Dam", "international coordinator")]
+
+
+def test_a_wiki_export_with_themes_over_cases_and_a_template_in_a_code_block(tmp_path):
+    """A wiki page in Markdown: "## theme" headings right over "### case" headings, a comment and a contents
+    macro at the top, and a template for new entries in a fenced code block at the bottom, which is no case."""
+    page = tmp_path / "wiki.md"
+    page.write_text(
+        "<!-- eksporteret fra wikien -->\n# Eksempler fra netværket\n\n[[_TOC_]]\n\nHer samler vi eksempler, som "
+        "kommunerne i netværket har fortalt om på møderne i år.\n\n## Natur\n\n### Får holder enge og skrænter lave\n\n"
+        "*Struer Kommune · Verdensmål 15*\n\nKommunen har sat får ud på fire skrænter ved fjorden, og orkideerne er "
+        "kommet tilbage.\n\n**Kontakt:** Mette Bak, biolog, meba@struer.dk\n\n### Vilde blomster på kirkegården\n\n"
+        "*Favrskov Kommune · Verdensmål 15*\n\nKirkegårdene slår græsset to gange om året i stedet for hver uge.\n\n"
+        "**Kontakt:** Jens Hald, kirkegårdsleder, jeha@favrskov.dk\n\n## Skabelon til nye eksempler\n\n```\n"
+        "### Overskrift\n*X Kommune · Verdensmål ...*\nTo korte afsnit om indsatsen.\n**Kontakt:** navn, titel, mail\n"
+        "```\n", encoding="utf-8")
+    cases = parse_file(page, page.name)
+    assert [(c.kind, c.municipality, c.title) for c in cases] == [
+        ("intro", None, "Eksempler fra netværket"), ("case", "Struer", "Får holder enge og skrænter lave"),
+        ("case", "Favrskov", "Vilde blomster på kirkegården")]
+    assert "TOC" not in cases[0].text and "eksporteret" not in cases[0].text

@@ -303,6 +303,13 @@ _GROUP = re.compile(r"^(?:andre|flere|øvrige|other|more|further)\s+(?:projekter
                     r"projects|cases|examples|initiatives)\b", re.IGNORECASE)
 
 
+def _subheading_title(block: Block, nxt: Block) -> bool:
+    """Whether ``nxt``, a deeper heading right under the heading ``block`` (levels known), is a title of its own
+    (three words or more, not "Fakta" or "Vil du vide mere?") rather than a section of it."""
+    return block.level is not None and nxt.level is not None and nxt.level > block.level and nxt.is_heading \
+        and len(nxt.text.split()) >= 3 and not _FACTS.match(nxt.text.strip()) and not _is_more_heading(nxt)
+
+
 def _title(blocks: list[Block]) -> str:
     """The case's first heading that is not a "Vil du vide mere?" or a focus-area label."""
     headings = [b for b in blocks if b.is_heading and not _is_more_heading(b)]
@@ -310,6 +317,8 @@ def _title(blocks: list[Block]) -> str:
         at = blocks.index(block)
         if _GROUP.match(block.text.strip()) and at + 1 < len(blocks) and blocks[at + 1].is_heading:
             continue  # "Andre projekter ved åen" over the next case's own heading
+        if at + 1 < len(blocks) and _subheading_title(block, blocks[at + 1]):
+            continue  # a wiki's theme ("## Natur og biodiversitet") right over its first case ("### Skolernes …")
         if (focus_label(block.text) is None and not _only_municipality(block.text)) or block is headings[-1]:
             return block.text
     text = next((b for b in blocks if not _is_contact_line(b.text) and not _is_more_heading(b)), blocks[0]).text
@@ -559,7 +568,7 @@ def parse_theme_blocks(blocks: list[Block], source: str, theme: str | None, focu
         # a municipality's page on one project, with teasers of others under "Andre projekter" further down:
         # the project's title is the page's
         untitled = position == 0 and not intro and not blocks_of_case[0].is_heading and len(parsed) > 1 \
-            and all(_GROUP.match(seg[0].text.strip()) for seg, _, _ in parsed[1:])
+            and all(_GROUP.match(next((b.text for b in seg if b.is_heading), "").strip()) for seg, _, _ in parsed[1:])
         if theme and (single or untitled or not any(b.is_heading and not _is_more_heading(b) for b in blocks_of_case)):
             title = case_title(theme)
         else:

@@ -220,6 +220,7 @@ class Block:
     box: int | None = None  # which of the page's case containers (repeated <article>, <li> …) holds it
     aside: bool = False  # from a sidebar beside the text (a contact box there does not end the case)
     rule: bool = False  # a separator line ("=====", "-----", "* * *") stands right above it: a case starts here
+    level: int | None = None  # a Markdown heading's level (2 for "##"), where the page says
 
     def __post_init__(self) -> None:
         self.text = clip_long_words(self.text)

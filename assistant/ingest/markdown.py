@@ -45,11 +45,19 @@ def _front_matter(text: str, source: str) -> tuple[dict, str]:
     return meta, match.group(2)
 
 
+_FENCE = re.compile(r"^[ \t]*(```|~~~)[^\n]*\n.*?^[ \t]*\1[ \t]*$", re.MULTILINE | re.DOTALL)
+
+
 def markdown_blocks(body: str) -> tuple[str | None, list[Block]]:
     """(the '# title' if the body opens with one, blocks): paragraphs, and '## headings' as headings
     even when their paragraph follows on the very next line."""
     title = None
     blocks: list[Block] = []
+    # a fenced code block (a template: "### Overskrift / **Kontakt:** navn, titel, mail"), an HTML comment and a
+    # wiki's table-of-contents macro are no text of the page
+    body = _FENCE.sub("\n\n", body)
+    body = re.sub(r"<!--.*?-->", " ", body, flags=re.DOTALL)
+    body = re.sub(r"^\s*\[\[_?TOC_?\]\]\s*$|^\s*\[TOC\]\s*$", "", body, flags=re.MULTILINE)
     for raw in re.split(r"\n\s*\n", body):
         items = _list_items(raw)
         if items:  # a bullet list: each item a block, its nested items (a contact's e-mail, phone) with it
@@ -66,7 +74,7 @@ def markdown_blocks(body: str) -> tuple[str | None, list[Block]]:
                 if title is None and not blocks and line.startswith("# "):
                     title = heading.group(1).strip()
                 elif heading.group(1).strip():
-                    blocks.append(Block(heading.group(1).strip(), heading=True))
+                    blocks.append(Block(heading.group(1).strip(), heading=True, level=len(line) - len(line.lstrip("#"))))
             elif line:
                 paragraph.append(line)
         if paragraph:
@@ -127,8 +135,8 @@ _INLINE = re.compile(r"\*\*(.+?)\*\*|__(.+?)__|(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(
 
 def _plain(blocks: list[Block]) -> list[Block]:
     """The blocks with Markdown's inline marks replaced by their text (read like a theme page's)."""
-    return [Block(_INLINE.sub(lambda m: next(g for g in m.groups() if g is not None), b.text), heading=b.heading)
-            for b in blocks]
+    return [Block(_INLINE.sub(lambda m: next(g for g in m.groups() if g is not None), b.text), heading=b.heading,
+                  level=b.level) for b in blocks]
 
 
 def _text_field(value: object, field: str, source: str, required: bool = False, numbers: bool = True) -> str | None:
