@@ -524,6 +524,12 @@ def test_a_sidebar_is_not_read_when_the_main_text_names_its_contact(tmp_path):
     ("Leder af Natur og Vand: Bo Krag, bokr@vejle.dk", ("Bo Krag", "leder", "Natur og Vand", "bokr@vejle.dk", None)),
     ("Kim Aas Holt, skov- og naturtekniker · kiah@vejle.dk · 76 81 22 43",
      ("Kim Aas Holt", "skov- og naturtekniker", None, "kiah@vejle.dk", "+4576812243")),
+    # what the contact answers for, then a colon, then the job before the name
+    ("Spørgsmål om budgettet og om flere boliger: bygningschef Ole Vang Krog, olkr@vejle.dk",
+     ("Ole Vang Krog", "bygningschef", None, "olkr@vejle.dk", None)),
+    # a topic introduced by "for questions about" is not the job
+    ("Contact: for questions about the buses and the drivers, Sara Lind Holm, Project Manager, sali@vejle.dk",
+     ("Sara Lind Holm", "project manager", None, "sali@vejle.dk", None)),
 ])
 def test_contact_lines_give_name_job_unit_and_phone(line, expected):
     from assistant.ingest.contacts import parse_contacts

@@ -186,7 +186,10 @@ def _person(clause: str) -> tuple[str | None, str | None, str | None]:
             name = candidate
             before = rest[:match.start()]
             after = rest[match.end():]
-            before = _GLUE.sub(" ", _CUE.sub(" ", before.split(".")[-1])).strip(" ,;:-–()").split()
+            before = before.split(".")[-1]
+            if before.count(":") and before.rsplit(":", 1)[1].strip(" ,;-–()"):
+                before = before.rsplit(":", 1)[1]  # "Spørgsmål om økonomien: bygningschef Anders …": the job after it
+            before = _GLUE.sub(" ", _CUE.sub(" ", before)).strip(" ,;:-–()").split()
             cut = max((j + 1 for j, w in enumerate(before) if w.lower().strip(",:") in _LEAD_IN), default=0)
             role_words = [w.lower() if _ROLE_NOUN.search(w) else w for w in before[cut:]]
             lead = before[cut - 1].lower().strip(",:") if cut else None
