@@ -30,7 +30,9 @@ JOB_WORDS_EN = {"mayor": ("borgmester",), "leader": ("leder",), "manager": ("led
                 "biologist": ("biolog",), "nurse": ("sygeplejerske",), "boss": ("leder", "chef"),
                 "supervisor": ("leder", "chef"), "superior": ("leder", "chef")}
 # asking for someone above the project's contact ("is there someone more senior?", "higher up")
-_SENIOR = re.compile(r"\b(?:more\s+senior|higher\s+up|someone\s+senior|further\s+up)\b", re.IGNORECASE)
+_SENIOR = re.compile(r"\b(?:more\s+senior|higher\s+up|someone\s+senior|further\s+up)\b"
+                     r"|\b(?:person|one|someone|somebody|personen|den)\s+(?:above|over)(?:\s+(?:them|him|her|hende|ham|dem))?"
+                     r"\s*(?:[?.!,;]|$)", re.IGNORECASE)  # "not the energy consultant, the person above"
 # Danish manager words stand for each other ("chef for Plan og Udvikling" is the "leder af Plan og Udvikling")
 _MANAGER_STEMS = ("led", "chef")
 _ABOVE = {"boss", "supervisor", "superior", "head", "chief"}

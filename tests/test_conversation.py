@@ -555,6 +555,8 @@ def test_the_same_municipality_small_talk_and_its_own_topic_in_a_follow_up(tunin
     # the job named as a contrast, or as what the one asked for is above, is not the one asked for
     ("hvem er chef for det, altså ikke projektlederen?", "Bo Lund"),
     ("Who is the department head, not the project leader?", "Bo Lund"),
+    # "the person above" the contrasted job: the manager
+    ("who do I ask about the dike? not the project coordinator, the person above", "Bo Lund"),
     ("Who is the project leader, not the department head?", "Ida Krog"),
     ("who's the manager above the project coordinators?", "Bo Lund"),
     ("Hvem er projektleder?", "Ida Krog")])

@@ -527,6 +527,9 @@ def test_a_sidebar_is_not_read_when_the_main_text_names_its_contact(tmp_path):
     # what the contact answers for, then a colon, then the job before the name
     ("Spørgsmål om budgettet og om flere boliger: bygningschef Ole Vang Krog, olkr@vejle.dk",
      ("Ole Vang Krog", "bygningschef", None, "olkr@vejle.dk", None)),
+    # what the job answers for, in brackets after it, is no part of it
+    ("Eva Holm Lund, energikonsulent (spørgsmål fra borgere og foreninger), evlu@vejle.dk",
+     ("Eva Holm Lund", "energikonsulent", None, "evlu@vejle.dk", None)),
     # a topic introduced by "for questions about" is not the job
     ("Contact: for questions about the buses and the drivers, Sara Lind Holm, Project Manager, sali@vejle.dk",
      ("Sara Lind Holm", "project manager", None, "sali@vejle.dk", None)),

@@ -210,6 +210,9 @@ def _person(clause: str) -> tuple[str | None, str | None, str | None]:
             if role is None:
                 tail = _GLUE.sub(" ", after).strip()
                 first = re.split(r"\s*[,;–·|]\s*", tail.lstrip(" ,;:–-·"), maxsplit=1)[0].strip(" .·")
+                # "energikonsulent (spørgsmål fra borgere og fra andre landsbyer)": what the job answers for, in
+                # brackets after it, is no part of it
+                first = re.sub(r"\s*\((?:[^()\s]+\s+){2,}[^()]*\)\s*$", "", first)
                 if first.count("(") != first.count(")"):  # "skolechef (ansvarlig)" keeps its brackets
                     first = first.strip("()")
                 words = first.split()
