@@ -410,7 +410,8 @@ class Assistant:
             # Lemvig with that topic); asking for a contact there ("Og Gladsaxe — hvem er kontaktperson der?"), the
             # municipality's case nearest the conversation answers
             moved = follow and not own_topic and not contact and previous is not None and previous.focus is not None \
-                and previous.focus.municipality not in (None, municipality)
+                and not previous.contact and previous.focus.municipality not in (None, municipality)
+            # (after "Who do I contact there?", "And in Frederikshavn?" asks for the contact there: not judged)
             own = message if own_topic else previous.topic if again or moved else None
             # (a topic from before is held to the bar of its own language: "Og i Morsø?" after an English question)
             judged = language if own is None or own is message else detect_language(own, default=language)
