@@ -120,7 +120,7 @@ def render_cards(hits: Iterable[Hit], query: str, language: str = "da", found: b
     cards = [f'<div class="va-cards"><p class="va-heading">{_escape(heading)}</p>']
     for hit in hits:
         case = hit.case
-        where = case.municipality or t["theme"]
+        where = case.place or t["theme"]
         section = hit.passage.heading
         cards.append(
             f'<article class="va-card{"" if found else " va-maybe"}">'

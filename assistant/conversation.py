@@ -325,9 +325,10 @@ class Assistant:
 
     def _allows(self, case: Case | None) -> bool:
         """Whether ``case`` meets this call's filters (municipality, goal, region)."""
-        return case is not None and (not self._only or case.municipality == self._only) \
+        return case is not None and (not self._only or self._only in (case.municipality, *case.partners)) \
             and (self._goal is None or self._goal in case.goals) \
-            and (self._region is None or case.municipality in municipalities_of_regions(self._region))
+            and (self._region is None or any(m in municipalities_of_regions(self._region)
+                                             for m in (case.municipality, *case.partners)))
 
     def _turn(self, message: str, previous: Turn | None) -> tuple[Turn, list[Hit], bool]:
         # a message with no language of its own ("Og Gladsaxe?") keeps the conversation's
@@ -582,7 +583,7 @@ class Assistant:
         lines = [f"**{_e(head)}:**", ""]
         for number, case in enumerate(listing.cases, 1):
             contact = first_contact(case, question)
-            lines.append(f"{number}. **{_e(case.municipality)}** — {_e(case.title)}  ")
+            lines.append(f"{number}. **{_e(case.place)}** — {_e(case.title)}  ")
             lines.append(f"   {t['contact']}: {_one_contact(contact) if contact else _e(t['no_contact'])}")
         return "\n".join(lines)
 
@@ -690,7 +691,7 @@ def user_messages(history: object) -> list[str]:
 
 
 def _where(case: Case, t: dict) -> str:
-    return case.municipality if case.municipality else f"{t['theme']} {case.title}"
+    return case.place if case.municipality else f"{t['theme']} {case.title}"
 
 
 def _contact_line(case: Case, t: dict, question: str = "") -> str:

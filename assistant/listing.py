@@ -218,8 +218,9 @@ class _Filter:
     areas: frozenset[str] | None       # the municipalities of the regions named in the question
 
     def __call__(self, case: Case) -> bool:
-        return ((self.municipality is None or case.municipality == self.municipality)
+        owners = (case.municipality, *case.partners)  # a joint case is each partner's too
+        return ((self.municipality is None or self.municipality in owners)
                 and (self.goal is None or int(self.goal) in case.goals)
-                and (self.members is None or case.municipality in self.members)
+                and (self.members is None or any(m in self.members for m in owners))
                 and (not self.goals or bool(set(self.goals) & set(case.goals)))
-                and (self.areas is None or case.municipality in self.areas))
+                and (self.areas is None or any(m in self.areas for m in owners)))

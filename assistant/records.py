@@ -55,6 +55,12 @@ class Case:
     goals: tuple[int, ...] = ()  # Verdensmål (1-17) the case names
     focus: str | None = None  # focus area when the page states one
     file: str = ""  # the corpus file it was read from (``source`` may be the page's URL)
+    partners: tuple[str, ...] = ()  # other municipalities whose case it is too (a joint case, a contact in each)
+
+    @property
+    def place(self) -> str | None:
+        """The municipality, with a joint case's partners: "Assens, Faaborg-Midtfyn"."""
+        return ", ".join((self.municipality, *self.partners)) if self.municipality else None
 
     def __post_init__(self) -> None:
         contacts = tuple(self.contacts)

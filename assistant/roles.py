@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from .ingest.contacts import _ROLE_NOUN
+from .municipalities import asked_municipalities, municipality_of_domain
 from .records import Case, Contact
 from .sparse import stem_words, words
 
@@ -120,9 +121,14 @@ def contacts_for(case: Case, question: str = "") -> list[Contact]:
     """The case's contacts, those whose job the question names first ("projektlederen", "the project
     leader"), the best match of role and department words leading; otherwise in the case's order."""
     asked_jobs = _asked_jobs(question)
+    contacts = list(case.contacts)
+    if case.partners:  # a joint case: the contacts of the municipality the question names come first
+        asked = [m for m in asked_municipalities(question) if m in (case.municipality, *case.partners)]
+        if asked:
+            contacts.sort(key=lambda c: municipality_of_domain(c.email or "") != asked[0])
     if asked_jobs is None:
-        return list(case.contacts)
-    return sorted(case.contacts, key=lambda c: tuple(-x for x in _fit(c, asked_jobs)))
+        return contacts
+    return sorted(contacts, key=lambda c: tuple(-x for x in _fit(c, asked_jobs)))
 
 
 def holds_job(case: Case | None, question: str) -> bool:

@@ -102,7 +102,7 @@ def case_from_json(row: dict) -> Case:
     return Case(id=row["id"], title=row["title"], municipality=row["municipality"], theme=row.get("theme"),
                 sections=sections, contact=None, documents=documents, source=row.get("source", ""),
                 kind=row.get("kind", "case"), contacts=contacts, goals=tuple(row.get("goals", ())),
-                focus=row.get("focus"), file=row.get("file", ""))
+                focus=row.get("focus"), file=row.get("file", ""), partners=tuple(row.get("partners", ())))
 
 
 @contextlib.contextmanager

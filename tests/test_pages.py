@@ -1034,3 +1034,39 @@ def test_a_wiki_export_with_themes_over_cases_and_a_template_in_a_code_block(tmp
         ("intro", None, "Eksempler fra netværket"), ("case", "Struer", "Får holder enge og skrænter lave"),
         ("case", "Favrskov", "Vilde blomster på kirkegården")]
     assert "TOC" not in cases[0].text and "eksporteret" not in cases[0].text
+
+
+def test_a_joint_case_of_two_municipalities_is_each_ones(tmp_path):
+    """Two neighbours' shared plan with a contact in each: one case, its municipality's and its partner's; a
+    partner named without a contact of its own is not an owner. The partner's contact answers a question
+    naming the partner, and the case is relevant to a question expecting either municipality."""
+    from assistant.evaluation import relevant_cases
+    from assistant.question_set import Question
+    from assistant.roles import first_contact
+    page = tmp_path / "partnerskaber.html"
+    page.write_text(
+        "<html><body><main><h1>Partnerskaber</h1><p>Her er to eksempler på kommuner, der løser en opgave sammen "
+        "med nogen uden for rådhuset.</p><article><h2>Fælles plan for fjorden</h2><p>Vejle Kommune og Hedensted "
+        "Kommune laver én plan for vandet i Vejle Fjord sammen med lystfiskerne og Fredericia Kommune.</p>"
+        "<p>Kontakt: biolog Ane Krog, ankr@vejle.dk, og miljøplanlægger Bo Juhl, bojuhl@hedensted.dk</p></article>"
+        "<article><h2>Lektiehjælp i hallen</h2><p>Kolding Kommune låner hallen ud til frivillige, der hjælper "
+        "med lektier.</p><p>Kontakt: konsulent Sif Ring, siri@kolding.dk</p></article></main></body></html>",
+        encoding="utf-8")
+    joint, other = [c for c in parse_file(page, page.name) if c.kind == "case"]
+    assert (joint.municipality, joint.partners, joint.place) == ("Vejle", ("Hedensted",), "Vejle, Hedensted")
+    assert other.partners == ()
+    assert first_contact(joint, "who in Hedensted works on the fjord plan?").email == "bojuhl@hedensted.dk"
+    assert first_contact(joint, "who in Vejle works on the fjord plan?").email == "ankr@vejle.dk"
+    question = Question(id="q", lang="en", kind="case", question="fjord plan in Hedensted?", municipality="Hedensted",
+                        email=None)
+    assert relevant_cases(question, [joint, other]) == [joint.id]
+    # the municipality filter and the listing of a municipality's cases take the partner's joint case
+    from conftest import FakeEmbedder
+
+    from assistant.retriever import Retriever
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    page.rename(corpus / page.name)
+    retriever = Retriever.build(corpus, tmp_path / "index", embedder=FakeEmbedder())
+    assert "Hedensted" in retriever.municipalities
+    assert {h.case.id for h in retriever.search("plan for fjorden", k=5, municipality="Hedensted")} == {joint.id}

@@ -578,8 +578,20 @@ def parse_theme_blocks(blocks: list[Block], source: str, theme: str | None, focu
                           contact=None, contacts=contacts, documents=documents,
                           source=source + _pages(blocks_of_case),
                           goals=tuple(sorted(set(goals_in(" ".join(b.text for b in blocks_of_case))) | set(page_goal))),
-                          focus=_case_focus(blocks_of_case, page_focus)))
+                          focus=_case_focus(blocks_of_case, page_focus),
+                          partners=_partners(blocks_of_case, contacts, municipality)))
     return _merge_repeats(cases)
+
+
+def _partners(blocks: list[Block], contacts: tuple[Contact, ...], municipality: str | None) -> tuple[str, ...]:
+    """The other municipalities a joint case belongs to: each named in it as "X Kommune" and with a contact of its
+    own on the case (an address on its domain), as two neighbours' shared plan for a bay with a biologist in one
+    and a planner in the other. A partner named without a contact of its own is a partner, not an owner."""
+    if not municipality:
+        return ()
+    named = {name for b in blocks for name in _kommune_named(b)}
+    mailed = {municipality_of_domain(c.email) for c in contacts if c.email}
+    return tuple(sorted((named & mailed) - {municipality, None}))
 
 
 def _merge_repeats(cases: list[Case]) -> list[Case]:
