@@ -50,6 +50,21 @@ ALIASES: dict[str, str] = {
 }
 
 
+def _ascii_spellings(name: str) -> set[str]:
+    """A name as typed without Danish letters: "Sønderborg" -> "Sonderborg", "Soenderborg"; "Tårnby" -> "Tarnby",
+    "Taarnby"; "Vallensbæk" -> "Vallensbaek", "Vallensbak"."""
+    spellings = {name}
+    for letter, plain in (("æ", ("ae", "a")), ("ø", ("oe", "o")), ("å", ("aa", "a")),
+                          ("Æ", ("Ae", "A")), ("Ø", ("Oe", "O")), ("Å", ("Aa", "A"))):
+        spellings = {s.replace(letter, p) for s in spellings for p in plain} if letter in name else spellings
+    return spellings - {name}
+
+
+# every Danish municipality also as typed on a keyboard without æ, ø and å
+ALIASES.update({spelling: name for name in MUNICIPALITIES for spelling in _ascii_spellings(name)
+                if spelling not in ALIASES and spelling not in MUNICIPALITIES})
+
+
 def normalize_municipality(name: str | None) -> str | None:
     """'Frederikshavn Kommune' -> 'Frederikshavn'; aliases to the official bare name."""
     if name is None:
@@ -86,14 +101,22 @@ def _pattern() -> re.Pattern[str]:
 
 
 # names that are also ordinary words in lower case ("vejen" the road, "greve" a count, "skive" a slice)
-_WORDS_TOO = frozenset({"vejen", "greve", "lejre", "odder", "skive", "faxe", "ringsted", "sorø", "struer"})
+_WORDS_TOO = frozenset({"vejen", "greve", "lejre", "odder", "skive", "faxe", "ringsted", "sorø", "struer", "aero"})
+
+
+_PLACE_BEFORE = re.compile(r"(?:^|[\s,.!?])(?:og|and|i|in|på|on|for|about|med|fra|from)\s*$", re.IGNORECASE)
 
 
 def _counts_as_name(match: re.Match[str], lowercase: bool) -> bool:
     """Whether a match of ``_pattern()`` names the municipality: capitalised, or (``lowercase``) in lower case
     unless the name is an ordinary word too ("greve", "faxe") with no "kommune" after it."""
     raw = match.group(2)
-    return raw[0].isupper() or (lowercase and (raw.casefold() not in _WORDS_TOO or bool(match.group("kommune"))))
+    if raw[0].isupper() or not lowercase:
+        return raw[0].isupper()
+    # an ordinary word too counts where only a place can stand: with "kommune", or closing a short "and in X?",
+    # "og i odder?", "what about sorø?"
+    closing = not match.string[match.end():].strip(" ?!.") and bool(_PLACE_BEFORE.search(match.string[:match.start()]))
+    return raw.casefold() not in _WORDS_TOO or bool(match.group("kommune")) or closing
 
 
 def find_municipality_spans(text: str, lowercase: bool = False) -> list[tuple[str, bool, int]]:

@@ -523,7 +523,12 @@ def test_small_talk_is_recognised(message, expected):
     ("har kolding noget med fjernvarme?", ["Kolding"]), ("gør greve kommune noget for ensomme ældre?", ["Greve"]),
     ("har tórshavn kommuna nogen projekter?", ["Tórshavn"]), ("is kujalleq doing anything on sheep?", ["Kujalleq"]),
     # lower-case names that are ordinary words too, without "kommune"
-    ("hvem har ryddet vejen for cyklerne?", []), ("en greve og en baron", []), ("odder i åen", [])])
+    ("hvem har ryddet vejen for cyklerne?", []), ("en greve og en baron", []), ("odder i åen", []),
+    # ... but closing a short "og i …?" / "what about …?", only a place can stand there
+    ("og i odder?", ["Odder"]), ("what about sorø?", ["Sorø"]),
+    # typed without æ, ø and å
+    ("and sonderborg?", ["Sønderborg"]), ("is anything happening in koge?", ["Køge"]), ("har Taarnby noget?", ["Tårnby"]),
+    ("Ringkobing-Skjern projects?", ["Ringkøbing-Skjern"]), ("the aero club", [])])
 def test_a_municipality_typed_in_lower_case_is_asked_about(question, expected):
     from assistant.municipalities import asked_municipalities
     assert asked_municipalities(question) == expected
