@@ -23,7 +23,7 @@ def case_row(case: Case) -> dict:
     return {"id": case.id, "kind": case.kind, "municipality": case.municipality, "title": case.title,
             "goals": list(case.goals), "focus": case.focus,
             "contacts": [asdict(c) for c in case.contacts],
-            "source": case.source, "file": case.file}
+            "source": case.source, "file": case.file, "partners": list(case.partners)}
 
 
 def select(cases: list[Case], municipality: str | None = None, region: str | None = None,
@@ -33,10 +33,10 @@ def select(cases: list[Case], municipality: str | None = None, region: str | Non
     chosen = list(cases)
     if municipality:
         name = normalize_municipality(municipality)
-        chosen = [c for c in chosen if c.municipality == name]
+        chosen = [c for c in chosen if name in (c.municipality, *c.partners)]  # a joint case is each partner's
     if region:
         members = set(municipalities_of_regions(region))
-        chosen = [c for c in chosen if c.municipality in members]
+        chosen = [c for c in chosen if members & {c.municipality, *c.partners}]
     if goal is not None:
         chosen = [c for c in chosen if goal in c.goals]
     return chosen

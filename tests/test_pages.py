@@ -1070,3 +1070,6 @@ def test_a_joint_case_of_two_municipalities_is_each_ones(tmp_path):
     retriever = Retriever.build(corpus, tmp_path / "index", embedder=FakeEmbedder())
     assert "Hedensted" in retriever.municipalities
     assert {h.case.id for h in retriever.search("plan for fjorden", k=5, municipality="Hedensted")} == {joint.id}
+    from assistant.catalogue import case_row, select
+    assert [c.id for c in select(retriever.data.cases, "Hedensted")] == [joint.id]
+    assert case_row(joint)["partners"] == ["Hedensted"]
