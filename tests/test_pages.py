@@ -1073,3 +1073,14 @@ def test_a_joint_case_of_two_municipalities_is_each_ones(tmp_path):
     from assistant.catalogue import case_row, select
     assert [c.id for c in select(retriever.data.cases, "Hedensted")] == [joint.id]
     assert case_row(joint)["partners"] == ["Hedensted"]
+
+
+def test_a_person_with_only_the_general_mailbox_stays_a_contact(tmp_path):
+    """A small municipality's page may give a person with the town hall's post@ address only: she is the
+    contact (only a street read as a name, "Ved Fjorden 6 …, post@…", is not)."""
+    page = tmp_path / "side.html"
+    page.write_text("<html><body><main><h1>Cykler til alle</h1><p>Odder Kommune låner cykler ud til borgere, der "
+                    "ikke har råd til en, og frivillige holder dem kørende.</p><p>Kontakt: Anne Hansen, "
+                    "post@odder.dk</p></main></body></html>", encoding="utf-8")
+    case = next(c for c in parse_file(page, page.name) if c.kind == "case")
+    assert [(x.name, x.email) for x in case.contacts] == [("Anne Hansen", "post@odder.dk")]

@@ -312,14 +312,13 @@ def _subheading_title(block: Block, nxt: Block) -> bool:
 
 def _title(blocks: list[Block]) -> str:
     """The case's first heading that is not a "Vil du vide mere?" or a focus-area label."""
-    headings = [b for b in blocks if b.is_heading and not _is_more_heading(b)]
-    for block in headings:
-        at = blocks.index(block)
+    headings = [(at, b) for at, b in enumerate(blocks) if b.is_heading and not _is_more_heading(b)]
+    for at, block in headings:
         if _GROUP.match(block.text.strip()) and at + 1 < len(blocks) and blocks[at + 1].is_heading:
             continue  # "Andre projekter ved åen" over the next case's own heading
         if at + 1 < len(blocks) and _subheading_title(block, blocks[at + 1]):
             continue  # a wiki's theme ("## Natur og biodiversitet") right over its first case ("### Skolernes …")
-        if (focus_label(block.text) is None and not _only_municipality(block.text)) or block is headings[-1]:
+        if (focus_label(block.text) is None and not _only_municipality(block.text)) or block is headings[-1][1]:
             return block.text
     text = next((b for b in blocks if not _is_contact_line(b.text) and not _is_more_heading(b)), blocks[0]).text
     return text[:80]
@@ -394,14 +393,18 @@ _GENERAL_BOX = frozenset("post postkasse kontakt info mail kommune kommunen borg
                          "kommunikation web redaktion sekretariat".split())
 
 
+# first words of Danish street names that no first name is ("Ved Fjorden", "Nørre Allé", "Store Torv")
+_STREET_START = frozenset("ved på over under bag mellem nørre søndre vestre østre store lille gl. gammel".split())
+
+
 def _general_mailbox(contact: Contact) -> bool:
     """A municipality's general mailbox with no person's name (post@…, skive@skive.dk, presse@…): it answers
     for the whole municipality, so it makes nothing a case's contact."""
     if not contact.email or "@" not in contact.email:
         return False
     local, host = contact.email.lower().split("@", 1)
-    if contact.name:  # a name with no job beside post@…: an address line read as a name ("Ved Fjorden 6, …")
-        return local in _GENERAL_BOX and not contact.role
+    if contact.name:  # a street read as a name, with no job, beside post@…: an address line ("Ved Fjorden 6, …")
+        return local in _GENERAL_BOX and not contact.role and contact.name.split()[0].lower() in _STREET_START
     return local in _GENERAL_BOX or (municipality_of_domain(contact.email) is not None
                                      and host.split(".")[0].removesuffix("kommune") == local)
 
