@@ -19,7 +19,7 @@ from .embedding import Embedder
 
 FORMAT_VERSION = 2  # 2: per-file SHA-256 in the manifest, corpus path relative to the index
 # bump when parsing, chunking or tokenising changes what is indexed: old indexes then rebuild
-PIPELINE_VERSION = 46
+PIPELINE_VERSION = 45
 REQUIRED = ("manifest.json", "cases.json", "passages.jsonl", "embeddings.npy", "sentences.npy", "sentences.json",
             "dense.faiss", "bm25")
 LATENT_FILES = ("latent_ids.npy", "latent_weights.npy")

@@ -15,7 +15,6 @@ class Contact:
     email: str | None = None
     phone: str | None = None
     department: str | None = None
-    topic: str | None = None  # what the contact answers for, as the page says ("Spørgsmål om økonomien")
 
     @property
     def label(self) -> str:

@@ -122,12 +122,6 @@ def contacts_for(case: Case, question: str = "") -> list[Contact]:
     leader"), the best match of role and department words leading; otherwise in the case's order."""
     asked_jobs = _asked_jobs(question)
     contacts = list(case.contacts)
-    if len(contacts) > 1 and question:  # a contact for what the question is about ("Spørgsmål om økonomien: …")
-        asked = set(stem_words(words(question)))
-        overlap = [len(asked & set(stem_words(words(c.topic or "")))) for c in contacts]
-        if max(overlap) and overlap.count(max(overlap)) == 1:
-            contacts = [contacts[overlap.index(max(overlap))]] + \
-                [c for i, c in enumerate(contacts) if i != overlap.index(max(overlap))]
     if case.partners:  # a joint case: the contacts of the municipality the question names come first
         asked = [m for m in asked_municipalities(question) if m in (case.municipality, *case.partners)]
         if asked:

@@ -215,7 +215,7 @@ def test_cases_lists_every_case_as_table_json_and_csv(cli_index):
     rows = json.loads(run("cases", "--index", str(cli_index), "--json").output)
     assert [r["municipality"] for r in rows] == [None, "Frederikshavn", "Norddjurs", "Herning", "Gladsaxe", "Aarhus"]
     norddjurs = rows[2]
-    assert norddjurs["contacts"] == [{**NORDDJURS_CONTACT, "department": None, "topic": None}]
+    assert norddjurs["contacts"] == [{**NORDDJURS_CONTACT, "department": None}]
     assert norddjurs["file"] == "partnerskaber-for-handling.txt"
 
     only = json.loads(run("cases", "--index", str(cli_index), "--municipality", "herning kommune", "--json").output)

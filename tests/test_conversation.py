@@ -585,20 +585,3 @@ def test_an_english_job_is_matched_by_its_danish_words():
     assert first_contact(case, "hvem er miljøchef på venskabsbyprojektet?").name == "Bo Lund"
     assert first_contact(case, "hvem er koordinator?").name == "Ida Krog"
     assert first_contact(case, "hvem er projektleder?").name == "Ida Krog"  # no one: the case's order
-
-
-@pytest.mark.unit
-def test_a_contact_is_chosen_by_what_the_page_says_they_answer_for():
-    from assistant.ingest.contacts import parse_contacts
-    contacts = tuple(parse_contacts(
-        "Anlæg og tidsplan: projektleder Ida Krog, idkr@vejle.dk. Lodsejere opstrøms – erstatning og aftaler: "
-        "lodsejerkonsulent Bo Lund, bolu@vejle.dk"))
-    assert [(c.name, c.topic) for c in contacts] == [("Ida Krog", "Anlæg tidsplan"),
-                                                     ("Bo Lund", "Lodsejere opstrøms erstatning aftaler")]
-    case = Case(id="x", title="Digelag", municipality="Vejle", theme=None, sections=(), contact=None,
-                contacts=contacts, source="x")
-    assert first_contact(case, "jeg ejer jord opstrøms, hvem skal jeg tale med om erstatning?").name == "Bo Lund"
-    assert first_contact(case, "hvem kan svare på tidsplanen?").name == "Ida Krog"
-    assert first_contact(case, "hvem kan jeg kontakte?").name == "Ida Krog"  # nothing asked: the page's order
-    # a job asked for still comes first
-    assert first_contact(case, "hvem er projektleder for erstatningerne?").name == "Ida Krog"

@@ -21,7 +21,6 @@ made up from a heading or a municipality.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -238,26 +237,6 @@ def _person(clause: str) -> tuple[str | None, str | None, str | None]:
     return name, role or (lead_role if name else None), department
 
 
-# words of a contact's clause that say nothing about what it answers for
-_CLAUSE_WORDS = frozenset("""kontakt kontakte kontaktperson kontaktpersonen kontaktpersoner spørgsmål spørgsmålet
-henvendelse henvendelser skriv ring ringe rettes rette kan du vil vide mere gerne contact contacts question
-questions write call please more information info mail e-mail email tlf telefon phone mobil kommune kommunen
-council municipality""".split())
-
-
-def _topic(clause: str, name: str | None, role: str | None, department: str | None) -> str | None:
-    """What a contact's clause says the contact answers for, with the name, job, unit and cue words taken out
-    ("Lodsejere i engene opstrøms – erstatning, aftaler og jordbytte: lodsejerkonsulent Marianne …" -> "Lodsejere
-    engene opstrøms erstatning aftaler jordbytte"); None when nothing is left."""
-    rest = clause
-    for part in (name, role, department):
-        if part:
-            rest = re.sub(re.escape(part), " ", rest, flags=re.IGNORECASE)
-    kept = [w for w in re.findall(r"[\wæøåÆØÅ-]{4,}", rest) if w.lower() not in _CLAUSE_WORDS and not w[0].isdigit()
-            and w.lower() not in _GENERIC_LABEL and not _ROLE_NOUN.search(w)]  # (a label or a second job is no topic)
-    return " ".join(kept) or None
-
-
 def parse_contacts(text: str) -> list[Contact]:
     """Every contact in ``text`` (a contact line or a paragraph), in order; [] when it gives no way to
     reach anyone. Each address anchors one contact; a phone goes with the address before it."""
@@ -294,7 +273,7 @@ def parse_contacts(text: str) -> list[Contact]:
                 not re.search(r"[A-ZÆØÅ]\w+\s+[A-ZÆØÅ]", text[previous_end:start]):
             # "Sanne Krog, Tlf.: 44 77 34 56, sakr@…": the address completes the contact before it
             last = contacts[-1]
-            contacts[-1] = replace(last, email=email, department=last.department or department)
+            contacts[-1] = Contact(last.name, last.role, email, last.phone, last.department or department)
             previous_end = end
             continue
         if email is None and phone is None:
@@ -303,8 +282,7 @@ def parse_contacts(text: str) -> list[Contact]:
         if phone and name is None:
             previous_end = end
             continue  # a bare number with no one named is not a contact
-        contacts.append(Contact(name=name, role=role, email=email, phone=phone, department=department,
-                                topic=_topic(clause, name, role, department)))
+        contacts.append(Contact(name=name, role=role, email=email, phone=phone, department=department))
         pending_phone_for = len(contacts) - 1 if email else None
         previous_end = end
     return _unique(contacts)
@@ -323,7 +301,7 @@ def named_person(text: str) -> Contact | None:
 def _with_phone(contact: Contact, phone: str) -> Contact:
     if contact.phone:
         return contact
-    return replace(contact, phone=phone)
+    return Contact(contact.name, contact.role, contact.email, phone, contact.department)
 
 
 def _unique(contacts: list[Contact]) -> list[Contact]:
@@ -336,8 +314,7 @@ def _unique(contacts: list[Contact]) -> list[Contact]:
         else:  # the fuller record wins
             old = out[same]
             out[same] = Contact(old.name or contact.name, old.role or contact.role, old.email or contact.email,
-                                old.phone or contact.phone, old.department or contact.department,
-                                old.topic or contact.topic)
+                                old.phone or contact.phone, old.department or contact.department)
     return out
 
 
