@@ -33,10 +33,10 @@ def select(cases: list[Case], municipality: str | None = None, region: str | Non
     chosen = list(cases)
     if municipality:
         name = normalize_municipality(municipality)
-        chosen = [c for c in chosen if name in (c.municipality, *c.partners)]  # a joint case is each partner's
+        chosen = [c for c in chosen if name in c.owners]  # a joint case is each partner's
     if region:
         members = set(municipalities_of_regions(region))
-        chosen = [c for c in chosen if members & {c.municipality, *c.partners}]
+        chosen = [c for c in chosen if members & set(c.owners)]
     if goal is not None:
         chosen = [c for c in chosen if goal in c.goals]
     return chosen

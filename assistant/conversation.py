@@ -325,10 +325,9 @@ class Assistant:
 
     def _allows(self, case: Case | None) -> bool:
         """Whether ``case`` meets this call's filters (municipality, goal, region)."""
-        return case is not None and (not self._only or self._only in (case.municipality, *case.partners)) \
+        return case is not None and (not self._only or self._only in case.owners) \
             and (self._goal is None or self._goal in case.goals) \
-            and (self._region is None or any(m in municipalities_of_regions(self._region)
-                                             for m in (case.municipality, *case.partners)))
+            and (self._region is None or any(m in municipalities_of_regions(self._region) for m in case.owners))
 
     def _turn(self, message: str, previous: Turn | None) -> tuple[Turn, list[Hit], bool]:
         # a message with no language of its own ("Og Gladsaxe?") keeps the conversation's
@@ -410,8 +409,8 @@ class Assistant:
             # it to another municipality ("Og i Lemvig?" after a case elsewhere: the same bar as a question naming
             # Lemvig with that topic); asking for a contact there ("Og Gladsaxe — hvem er kontaktperson der?"), the
             # municipality's case nearest the conversation answers
-            moved = follow and not own_topic and not contact and previous is not None and previous.focus is not None \
-                and not previous.contact and previous.focus.municipality not in (None, municipality)
+            moved = follow and not own_topic and not contact and not previous.contact \
+                and previous.focus.municipality not in (None, municipality)  # (a follow-up has a previous focus)
             # (after "Who do I contact there?", "And in Frederikshavn?" asks for the contact there: not judged)
             own = message if own_topic else previous.topic if again or moved else None
             # (a topic from before is held to the bar of its own language: "Og i Morsø?" after an English question)

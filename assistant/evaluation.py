@@ -242,7 +242,7 @@ def relevant_cases(question: Question, cases: Iterable[Case]) -> list[str]:
         return []
     if question.kind == "theme":
         return [c.id for c in cases if c.kind == "intro"]
-    same = [c for c in cases if c.municipality and question.municipality in (c.municipality, *c.partners)]
+    same = [c for c in cases if c.municipality and question.municipality in c.owners]
     if len(same) > 1:  # a municipality with several cases: the one holding the evidence, else the expected contact
         needle = _norm(question.evidence) if question.evidence else ""
         narrowed = [c for c in same if needle and needle in _norm(c.text)] or \
@@ -385,8 +385,7 @@ def evaluate(retriever: Retriever, questions: list[Question], dialogues: list[Di
 
 
 def _list_result(reply, question: Question) -> ListResult:
-    listed = tuple(dict.fromkeys(m for c in getattr(reply, "cases", None) or [] if c.municipality
-                                 for m in (c.municipality, *c.partners)))
+    listed = tuple(dict.fromkeys(m for c in getattr(reply, "cases", None) or [] if c.municipality for m in c.owners))
     expected = tuple(question.municipalities or ())
     return ListResult(listed, expected, *set_scores(listed, expected))
 
@@ -401,7 +400,7 @@ def _assistant_result(reply, answerable: bool = True, dialogue: Dialogue | None 
     elif dialogue.municipality is None and dialogue.email is None:  # the last turn is out of corpus
         correct = not reply.found
     else:
-        correct = case is not None and dialogue.municipality in (case.municipality, *case.partners) \
+        correct = case is not None and dialogue.municipality in case.owners \
             and _email(email) == _email(dialogue.email)
     return AssistantResult(bool(reply.found), case_label(case) if case is not None else None, email,
                            _top_labels(reply.hits), bool(correct))

@@ -218,7 +218,7 @@ class _Filter:
     areas: frozenset[str] | None       # the municipalities of the regions named in the question
 
     def __call__(self, case: Case) -> bool:
-        owners = (case.municipality, *case.partners)  # a joint case is each partner's too
+        owners = case.owners  # a joint case is each partner's too
         return ((self.municipality is None or self.municipality in owners)
                 and (self.goal is None or int(self.goal) in case.goals)
                 and (self.members is None or any(m in self.members for m in owners))

@@ -58,9 +58,14 @@ class Case:
     partners: tuple[str, ...] = ()  # other municipalities whose case it is too (a joint case, a contact in each)
 
     @property
+    def owners(self) -> tuple[str | None, ...]:
+        """Whose case it is: the municipality, then a joint case's partners (None first for a theme intro)."""
+        return (self.municipality, *self.partners)
+
+    @property
     def place(self) -> str | None:
         """The municipality, with a joint case's partners: "Assens, Faaborg-Midtfyn"."""
-        return ", ".join((self.municipality, *self.partners)) if self.municipality else None
+        return ", ".join(self.owners) if self.municipality else None
 
     def __post_init__(self) -> None:
         contacts = tuple(self.contacts)

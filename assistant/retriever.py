@@ -134,11 +134,14 @@ class Retriever:
         self._hubs: dict[str, np.ndarray] | None = None  # per question language, when the corpus mixes them
         self._hubs_known = False
         self._hubs_lock = threading.Lock()
-        # a joint case's rows are each partner's too (filters, the boost for a municipality named)
-        partners = [set(c.partners) for c in self._case_of]
         self._municipality_rows: dict[str, np.ndarray] = {
-            name: np.flatnonzero((owners == name) | np.array([name in p for p in partners], dtype=bool))
-            for name in {m for c in data.cases for m in (c.municipality, *c.partners) if m}}
+            name: np.flatnonzero(owners == name) for name in {c.municipality for c in data.cases if c.municipality}}
+        # a joint case's rows are each partner's too (filters, the boost for a municipality named)
+        for case_id, case in self.cases.items():
+            for partner in case.partners:
+                rows = np.flatnonzero(self._case_rows == case_index[case_id])
+                self._municipality_rows[partner] = np.union1d(
+                    self._municipality_rows.get(partner, np.empty(0, dtype=np.int64)), rows)
 
     # ---- construction -------------------------------------------------------------------
     @classmethod

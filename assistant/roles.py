@@ -123,7 +123,7 @@ def contacts_for(case: Case, question: str = "") -> list[Contact]:
     asked_jobs = _asked_jobs(question)
     contacts = list(case.contacts)
     if case.partners:  # a joint case: the contacts of the municipality the question names come first
-        asked = [m for m in asked_municipalities(question) if m in (case.municipality, *case.partners)]
+        asked = [m for m in asked_municipalities(question) if m in case.owners]
         if asked:
             contacts.sort(key=lambda c: municipality_of_domain(c.email or "") != asked[0])
     if asked_jobs is None:

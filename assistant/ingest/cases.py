@@ -74,10 +74,13 @@ def _named_below(blocks: list[Block], i: int) -> set[str]:
     """The municipalities named (with "Kommune") under the heading ``blocks[i]``: in the paragraph right under it,
     else in a facts box's short lines there ("Kommune" / "Lemvig Kommune"), up to the next heading."""
     named = _kommune_named(blocks[i + 1])
+    if named or len(blocks[i + 1].text.split()) > 3:
+        return named
     for block in blocks[i + 2:i + 6]:
-        if named or block.is_heading or len(blocks[i + 1].text.split()) > 3:
+        if block.is_heading:
             break
-        named = _kommune_named(block) if len(block.text.split()) <= 6 else set()
+        if len(block.text.split()) <= 6 and (named := _kommune_named(block)):
+            break
     return named
 
 
