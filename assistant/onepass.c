@@ -195,3 +195,56 @@ int e5_embed_with_latent(e5_model *m, const char *text, int is_query, int top_k,
     }
     return hn;
 }
+
+/* The encoder's last-layer states of a text's own tokens (the "query: "/"passage: " prefix, bos and eos
+ * left out), from the same pass e5_embed makes, one 512-token window after another as e5_embed runs them;
+ * with their piece ids. Up to max_rows states (H floats each) are written; returns how many. The answer's
+ * check of which question words a case covers (assistant/coverage.py) reads them. */
+int e5_token_states(e5_model *m, const char *text, int is_query, int max_rows, float *out_states, int32_t *out_ids) {
+    int H = m->H, WMAX = m->MAXP - 2;
+    const char *pfx = is_query ? "query: " : "passage: ";
+    size_t plen = strlen(pfx), tl = strlen(text);
+    char *buf = (char *)malloc(plen + tl + 1);
+    memcpy(buf, pfx, plen); memcpy(buf + plen, text, tl + 1);
+    int capc = (int)(plen + tl) + 4;
+    int *cont = (int *)malloc(sizeof(int) * (size_t)capc);
+    int nc = tok_content(&m->tok, buf, cont, capc);
+    free(buf);
+    int *own = (int *)malloc(sizeof(int) * (tl + 4));
+    int no = tok_content(&m->tok, text, own, (int)tl + 4);
+    free(own);
+    int np = nc - no; if (np < 0) np = 0;
+    int n = 0;
+    int nwin = nc / WMAX + (nc % WMAX ? 1 : 0); if (nwin < 1) nwin = 1;
+    for (int w = 0; w < nwin && n < max_rows; w++) {
+        int a = w * WMAX, b = a + WMAX; if (b > nc) b = nc;
+        int cl = b - a, L = cl + 2;
+        int *ids = (int *)malloc(sizeof(int) * L), *pos = (int *)malloc(sizeof(int) * L);
+        int *ss = (int *)malloc(sizeof(int) * L), *se = (int *)malloc(sizeof(int) * L);
+        int segoff[2] = {0, L};
+        ids[0] = m->tok.bos; pos[0] = 0;
+        for (int j = 0; j < cl; j++) { ids[1 + j] = cont[a + j]; pos[1 + j] = 1 + j; }
+        ids[L - 1] = m->tok.eos; pos[L - 1] = L - 1;
+        for (int t = 0; t < L; t++) { ss[t] = 0; se[t] = L; }
+        float *hid = (float *)malloc((size_t)L * H * sizeof(float));
+        forward_batch(m, ids, pos, ss, se, segoff, 1, L, NULL, hid);
+        int skip = a < np ? np - a : 0; if (skip > cl) skip = cl;
+        for (int t = 1 + skip; t < 1 + cl && n < max_rows; t++, n++) {
+            memcpy(out_states + (size_t)n * H, hid + (size_t)t * H, (size_t)H * sizeof(float));
+            out_ids[n] = ids[t];
+        }
+        free(ids); free(pos); free(ss); free(se); free(hid);
+    }
+    free(cont);
+    return n;
+}
+
+/* The text of the tokenizer's piece ``id`` (a leading U+2581 marks a word's start), NUL-terminated in
+ * ``out`` (at most cap - 1 bytes); returns its length, or -1 for an unknown id. */
+int e5_piece_text(e5_model *m, int id, char *out, int cap) {
+    if (id < 0 || id >= m->tok.n_pieces || cap < 1) return -1;
+    int a = (int)m->tok.offs[id], n = (int)m->tok.offs[id + 1] - a;
+    if (n > cap - 1) n = cap - 1;
+    memcpy(out, m->tok.blob + a, (size_t)n); out[n] = 0;
+    return n;
+}

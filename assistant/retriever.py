@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from .corpus import CorpusError
+from .coverage import MIN_BACKGROUND_CASES, contrast
 from .embedding import Embedder, get_embedder
 from .fusion import RetrieverKind, evidence_fusion, rrf
 from .goals import check_goal, goals_in
@@ -123,6 +124,9 @@ class Retriever:
         self._row_of = {p.id: i for i, p in enumerate(data.passages)}
         self._vectors = _Cache(512)   # question text -> its embedding
         self._latents = _Cache(128)   # question text -> its latent-term vector
+        self._token_states = _Cache(128)  # question text -> its token states and pieces (coverage.py)
+        self._case_states = _Cache(64)    # case id -> token states of a case outside the index's background
+        self._covers: bool | None = None  # whether the index's background and the model's token states match
         case_index = {case_id: i for i, case_id in enumerate(self.cases)}
         self._case_rows = np.array([case_index[p.case_id] for p in data.passages], dtype=np.int64)
         self._closing = np.array([p.context is not None for p in data.passages], dtype=bool)
@@ -429,6 +433,38 @@ class Retriever:
         """Forget cached question vectors (benchmarks measure uncached questions)."""
         self._vectors.clear()
         self._latents.clear()
+        self._token_states.clear()
+
+    def coverage(self, text: str, case: Case, words: set[str]) -> float | None:
+        """How much better ``case`` covers the question's content ``words`` than the corpus's cases do
+        (coverage.contrast), or None where it cannot be told: no such words, an index without a
+        background or with one of fewer than MIN_BACKGROUND_CASES cases, or a model that gives no token
+        states (or other ones than the index holds)."""
+        background = self.data.background
+        if background is None or not words or len(background.case_ids) < MIN_BACKGROUND_CASES:
+            return None
+        if self._covers is None:
+            recorded = (self.data.manifest.get("tokens") or {}).get("fingerprint")
+            self._covers = recorded is not None and self.embedder.tokens_fingerprint == recorded
+        if not self._covers:
+            return None
+        question = self._token_states.get(text)
+        if question is None:
+            question = self.embedder.token_states(text, "query")
+            if question is None:
+                return None
+            self._token_states.put(text, question)
+        states = background.rows_of(case.id)
+        if states is None:  # a case outside the background's sample: encoded once, then kept a while
+            states = self._case_states.get(case.id)
+            if states is None:
+                parts = [self.embedder.token_states(p.indexed_text(case), "passage")
+                         for p, owner in zip(self.data.passages, self._case_of, strict=True) if owner.id == case.id]
+                if any(part is None for part in parts):
+                    return None
+                states = np.vstack([part[0] for part in parts]) if parts else np.zeros((0, 1), dtype=np.float32)
+                self._case_states.put(case.id, states)
+        return contrast(question[0], question[1], words, states, background)
 
     def sentence_vectors(self, passage_id: str) -> np.ndarray:
         """The stored vectors of a passage's sentences, in order (empty for one-sentence passages)."""

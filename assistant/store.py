@@ -11,6 +11,9 @@
       bm25/             bm25s files + the compound vocabulary
       latent_ids.npy    int32 (passages x top_k): each passage's strongest latent terms (when the
       latent_weights.npy  model has a sparse head, see embedding.Embedder.latent), weights float32
+      tokens.npy        float16 unit token states of up to 64 cases' passages, the background that
+      tokens.json         coverage.py sets a case's cover of the question's words against (when the
+                          model gives token states: the default model's compiled engine)
 
 Nothing is pickled. A build writes a sibling temp folder and renames it into place, holding a lock
 on the parent folder so that concurrent builds of one index take turns. The manifest records every
@@ -36,6 +39,7 @@ import numpy as np
 from . import __version__
 from .chunking import chunk_cases, sentence_texts, text_key
 from .corpus import CorpusError, corpus_hash, load_corpus
+from .coverage import Background, build_background
 from .dense import DenseIndex
 from .embedding import Embedder
 from .encoding import (  # noqa: F401 - LATENT_TOP_K and Progress are re-exported for callers of the store
@@ -54,6 +58,7 @@ from .manifest import (  # noqa: F401 - the versions and errors are re-exported 
     LATENT_FILES,
     PIPELINE_VERSION,
     REQUIRED,
+    TOKEN_FILES,
     VERIFY_ON_LOAD_BYTES,
     IndexLoadError,
     StaleIndexError,
@@ -87,6 +92,7 @@ class IndexData:
     manifest: dict
     latent_ids: np.ndarray | None = None      # (passages, top_k) feature ids, or None
     latent_weights: np.ndarray | None = None  # (passages, top_k) weights, 0 where a row has fewer terms
+    background: Background | None = None  # token states of up to 64 cases (coverage.py), or None
 
 
 def case_to_json(case: Case) -> dict:
@@ -188,6 +194,16 @@ def _build(corpus_dir: Path, index_dir: Path, embedder: Embedder, progress: Prog
                              f"the index was not written")
     dense = DenseIndex.build(np.vstack([vectors, sentence_vectors]))
     sparse = SparseIndex.build(texts)
+    background = tokens_record = None
+    if embedder.tokens_fingerprint:
+        background = build_background([c.id for c in cases], [p.case_id for p in passages], texts,
+                                      lambda text: embedder.token_states(text, "passage"))
+        if background is not None and not finite(background.states):
+            raise ValueError(f"the model {embedder.name!r} produced non-finite token states (NaN or inf); "
+                             f"the index was not written")
+    if background is not None:
+        tokens_record = {"fingerprint": embedder.tokens_fingerprint, "cases": len(background.case_ids),
+                         "tokens": len(background.states)}
 
     manifest = {
         "format_version": FORMAT_VERSION,
@@ -203,12 +219,14 @@ def _build(corpus_dir: Path, index_dir: Path, embedder: Embedder, progress: Prog
         "dense_index": dense.index_type,
         "dense_params": dense.params,
         "latent": latent_record,
+        "tokens": tokens_record,
         "warnings": warnings,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "build_seconds": None,
     }
     data = IndexData(cases, passages, vectors, sentence_vectors, sentence_rows,
-                     [text_key(t) for _, t in sentences], dense, sparse, manifest, latent_ids, latent_weights)
+                     [text_key(t) for _, t in sentences], dense, sparse, manifest, latent_ids, latent_weights,
+                     background)
     manifest["build_seconds"] = round(time.perf_counter() - started, 3)
     write_index(data, index_dir)
     return data
@@ -272,6 +290,10 @@ def write_index(data: IndexData, index_dir: Path) -> None:
         if data.latent_ids is not None:
             np.save(tmp / LATENT_FILES[0], data.latent_ids)
             np.save(tmp / LATENT_FILES[1], data.latent_weights)
+        if data.background is not None:
+            np.save(tmp / TOKEN_FILES[0], data.background.states)
+            (tmp / TOKEN_FILES[1]).write_text(json.dumps({"cases": list(data.background.case_ids),
+                                                          "starts": data.background.starts.tolist()}), encoding="utf-8")
         data.manifest["files"] = {name: {"bytes": (tmp / name).stat().st_size, "sha256": file_sha256(tmp / name)}
                                   for name in index_files(tmp)}
         # the manifest is written last: a folder without one is never taken for a finished index
@@ -316,8 +338,9 @@ def load_index(index_dir: str | Path, verify: str = "auto") -> IndexData:
         raise StaleIndexError(f"index {folder} has format {manifest.get('format_version')!r}, "
                               f"this version reads {FORMAT_VERSION}: rebuild it")
     has_latent = bool(manifest.get("latent"))
+    has_tokens = bool(manifest.get("tokens"))
     rebuild = f"rebuild it with `assistant build --index {folder}`"
-    for name in REQUIRED + (LATENT_FILES if has_latent else ()):
+    for name in REQUIRED + (LATENT_FILES if has_latent else ()) + (TOKEN_FILES if has_tokens else ()):
         if not (folder / name).exists():
             raise IndexLoadError(f"index {folder} is damaged: {name} is missing; {rebuild}")
     present = index_files(folder)
@@ -351,6 +374,14 @@ def load_index(index_dir: str | Path, verify: str = "auto") -> IndexData:
             latent_ids = np.load(folder / current, allow_pickle=False, mmap_mode="r")
             current = LATENT_FILES[1]
             latent_weights = np.load(folder / current, allow_pickle=False, mmap_mode="r")
+        background = None
+        if has_tokens:
+            current = TOKEN_FILES[0]
+            token_states = np.load(folder / current, allow_pickle=False, mmap_mode="r")
+            current = TOKEN_FILES[1]
+            tokens = json.loads((folder / current).read_text(encoding="utf-8"))
+            background = Background(token_states, tuple(str(c) for c in tokens["cases"]),
+                                    np.asarray(tokens["starts"], dtype=np.int64))
     except Exception as exc:  # noqa: BLE001 - any failure to read a file means a damaged index
         raise IndexLoadError(f"index {folder} is damaged: cannot read {current} ({type(exc).__name__}: "
                              f"{str(exc)[:160]}); {rebuild}") from exc
@@ -366,17 +397,27 @@ def load_index(index_dir: str | Path, verify: str = "auto") -> IndexData:
         raise IndexLoadError(f"index {folder} is damaged: passages refer to unknown cases; {rebuild}")
     if has_latent and latent_ids.size and (latent_ids.min() < 0 or latent_ids.max() >= manifest["latent"]["features"]):
         raise IndexLoadError(f"index {folder} is damaged: {LATENT_FILES[0]} holds out-of-range ids; {rebuild}")
+    if background is not None:
+        starts = background.starts
+        if not (background.states.ndim == 2 and background.states.shape[1] == vectors.shape[1]
+                and len(starts) == len(background.case_ids) + 1 and starts[0] == 0
+                and starts[-1] == len(background.states) and (np.diff(starts) >= 0).all()
+                and len(background.states) == manifest["tokens"].get("tokens")):
+            raise IndexLoadError(f"index {folder} is damaged: {TOKEN_FILES[1]} and {TOKEN_FILES[0]} disagree; {rebuild}")
+        if any(c not in known for c in background.case_ids):
+            raise IndexLoadError(f"index {folder} is damaged: {TOKEN_FILES[1]} refers to unknown cases; {rebuild}")
     problem = sparse.check()
     if problem:
         raise IndexLoadError(f"index {folder} is damaged: bm25 {problem}; {rebuild}")
     # checksummed files are as built, and the build refuses non-finite vectors; a scan costs as much as
     # the checksum, so it is done with it (a manifest edited to match changed files is caught too)
     for name, array in (("embeddings.npy", vectors), ("sentences.npy", sentence_vectors),
-                        (LATENT_FILES[1], latent_weights)):
+                        (LATENT_FILES[1], latent_weights),
+                        (TOKEN_FILES[0], None if background is None else background.states)):
         if array is not None and name in verified and not finite(array):
             raise IndexLoadError(f"index {folder} is damaged: {name} holds non-finite values (NaN); {rebuild}")
     return IndexData(cases, passages, vectors, sentence_vectors, sentence_rows, list(sentences["keys"]),
-                     dense, sparse, manifest, latent_ids, latent_weights)
+                     dense, sparse, manifest, latent_ids, latent_weights, background)
 
 
 def verify_index(index_dir: str | Path) -> IndexData:
