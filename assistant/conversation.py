@@ -262,7 +262,10 @@ def content_words(text: str) -> set[str]:
     """The words of a question that say what it asks about, for the check of which of them a case covers
     (coverage.py): the topic words to both word lists (as `_has_own_topic`), municipality names left out. A
     question with none ("Hvordan arbejder kommunen med verdensmålene?") asks about nothing in particular,
-    which any case may answer: it is not checked."""
+    which any case may answer, and one naming a goal ("… linked to SDG 9 on industry?") is answered by the
+    cases' goals, not by its words (the goal's name is general): neither is checked."""
+    if goals_in(text):
+        return set()
     text = without_municipalities(text)
     return set(topic_words(text)) & set(list_topic_words(text))
 

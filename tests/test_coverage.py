@@ -190,3 +190,8 @@ def test_a_carried_topic_is_not_held_to_the_words_check(tuning_index):
     # contrast -0.0115; the cosine bar alone answered it with that case)
     own = Assistant(retriever).ask("Does Odder run walks for widowers?")
     assert "Odder" in judged and not own.found
+
+
+def test_a_question_naming_a_goal_is_judged_by_the_goal_not_its_words():
+    assert content_words("Er der en kommune med et projekt under verdensmål 9 om industri og infrastruktur?") == set()
+    assert content_words("Which council links its harbour project to SDG 14, life below water?") == set()
