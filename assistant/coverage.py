@@ -22,9 +22,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
+
+from .chunking import text_key
 
 MAX_BACKGROUND_CASES = 64  # cases whose token states the index keeps as the background
 # Fewer cases than this are no background: the mean over a handful of cases on one theme page is nearly as
@@ -47,24 +50,32 @@ def background_cases(case_ids: list[str]) -> list[str]:
 
 
 def build_background(case_ids: list[str], passage_cases: list[str], texts: list[str],
-                     encode: Callable[[str], tuple[np.ndarray, list[str]] | None]) -> Background | None:
+                     encode: Callable[[str], tuple[np.ndarray, list[str]] | None],
+                     cache: dict[str, np.ndarray] | None = None) -> Background | None:
     """The background of a corpus: the token states of `background_cases`'s passages (``texts``, the
-    indexed text of each passage, whose case is ``passage_cases``), one case after another; None when
+    indexed text of each passage, whose case is ``passage_cases``), one case after another; a passage whose
+    text key is in ``cache`` (an earlier index's, `encoding.cached_token_states`) is not encoded again. None when
     ``encode`` gives no token states."""
     chosen = background_cases(case_ids)
-    rows: dict[str, list[np.ndarray]] = {case_id: [] for case_id in chosen}
+    rows: dict[str, list[tuple[str, np.ndarray]]] = {case_id: [] for case_id in chosen}
     for case_id, text in zip(passage_cases, texts, strict=True):
         if case_id in rows:
-            encoded = encode(text)
-            if encoded is None:
-                return None
-            rows[case_id].append(encoded[0])
-    sizes = [sum(len(r) for r in rows[case_id]) for case_id in chosen]
+            key = text_key(text)
+            states = (cache or {}).get(key)
+            if states is None:
+                encoded = encode(text)
+                if encoded is None:
+                    return None
+                states = encoded[0]
+            rows[case_id].append((key, states))
+    parts = [part for case_id in chosen for part in rows[case_id]]
+    sizes = [sum(len(states) for _, states in rows[case_id]) for case_id in chosen]
     starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-    parts = [r for case_id in chosen for r in rows[case_id]]
-    dim = parts[0].shape[1] if parts else 0
-    states = np.vstack(parts).astype(np.float16) if parts else np.zeros((0, dim), dtype=np.float16)
-    return Background(states, tuple(chosen), starts)
+    passage_starts = np.concatenate([[0], np.cumsum([len(states) for _, states in parts])]).astype(np.int64)
+    dim = parts[0][1].shape[1] if parts else 0
+    states = np.vstack([states for _, states in parts]).astype(np.float16) if parts else \
+        np.zeros((0, dim), dtype=np.float16)
+    return Background(states, tuple(chosen), starts, tuple(key for key, _ in parts), passage_starts)
 
 
 def word_groups(pieces: list[str], wanted: set[str]) -> list[list[int]]:
@@ -88,22 +99,30 @@ def word_groups(pieces: list[str], wanted: set[str]) -> list[list[int]]:
 
 @dataclass(frozen=True)
 class Background:
-    """Token states (unit rows, float16) of the background cases, one case's rows after another."""
+    """Token states (unit rows, float16) of the background cases, one case's rows after another (and, within
+    a case, one passage's after another)."""
 
     states: np.ndarray  # (tokens, dim) float16
     case_ids: tuple[str, ...]
     starts: np.ndarray  # int64 (cases + 1): case i's rows are starts[i]:starts[i + 1]
+    keys: tuple[str, ...] = ()  # the text key of each passage whose rows these are, in order
+    passage_starts: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int64))  # (passages + 1)
+
+    @cached_property
+    def dense_states(self) -> np.ndarray:
+        """The states as float32, made once (a float16 product costs ten times the float32 one)."""
+        return np.asarray(self.states, dtype=np.float32)
 
     def rows_of(self, case_id: str) -> np.ndarray | None:
         try:
             i = self.case_ids.index(case_id)
         except ValueError:
             return None
-        return np.asarray(self.states[self.starts[i]:self.starts[i + 1]], dtype=np.float32)
+        return self.dense_states[self.starts[i]:self.starts[i + 1]]
 
     def covers(self, question: np.ndarray) -> np.ndarray:
         """Each question token's best cosine within each background case: (cases with tokens, question tokens)."""
-        sims = np.asarray(self.states, dtype=np.float32) @ question.T  # (tokens, question tokens)
+        sims = self.dense_states @ question.T  # (tokens, question tokens)
         firsts = self.starts[:-1][np.diff(self.starts) > 0]
         if not len(firsts):
             return np.zeros((0, len(question)), dtype=np.float32)

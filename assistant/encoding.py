@@ -12,7 +12,7 @@ import numpy as np
 
 from .chunking import text_key
 from .embedding import Embedder
-from .manifest import FORMAT_VERSION, LATENT_FILES, IndexLoadError, check_files, read_manifest
+from .manifest import FORMAT_VERSION, LATENT_FILES, TOKEN_FILES, IndexLoadError, check_files, read_manifest
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +78,24 @@ def cached_latent(folder: Path, fingerprint: str | None, warnings: list[str]) ->
         if not len(ids) == len(weights) == len(keys):
             return {}
         return {key: (ids[i], weights[i]) for i, key in enumerate(keys)}
+    except (OSError, ValueError, KeyError, TypeError, json.JSONDecodeError):
+        return {}
+
+
+def cached_token_states(folder: Path, fingerprint: str | None, warnings: list[str]) -> dict[str, np.ndarray]:
+    """Text key -> token states of a background passage, from an existing, intact index whose token states
+    the same model gave (coverage.build_background reuses them)."""
+    manifest = reusable_manifest(folder, TOKEN_FILES, warnings) if fingerprint else None
+    if not manifest or (manifest.get("tokens") or {}).get("fingerprint") != fingerprint:
+        return {}
+    try:
+        meta = json.loads((folder / TOKEN_FILES[1]).read_text("utf-8"))
+        states = np.load(folder / TOKEN_FILES[0], mmap_mode="r", allow_pickle=False)
+        starts = [int(x) for x in meta["passage_starts"]]
+        keys = [str(k) for k in meta["keys"]]
+        if len(starts) != len(keys) + 1 or starts[-1] != len(states) or any(starts[i + 1] < starts[i] for i in range(len(keys))):
+            return {}
+        return {key: np.asarray(states[starts[i]:starts[i + 1]], dtype=np.float32) for i, key in enumerate(keys)}
     except (OSError, ValueError, KeyError, TypeError, json.JSONDecodeError):
         return {}
 

@@ -46,6 +46,7 @@ from .encoding import (  # noqa: F401 - LATENT_TOP_K and Progress are re-exporte
     LATENT_TOP_K,
     Progress,
     cached_latent,
+    cached_token_states,
     cached_vectors,
     embed_all,
     embed_with_latent_all,
@@ -196,14 +197,17 @@ def _build(corpus_dir: Path, index_dir: Path, embedder: Embedder, progress: Prog
     sparse = SparseIndex.build(texts)
     background = tokens_record = None
     if embedder.tokens_fingerprint:
+        token_cache = cached_token_states(index_dir, embedder.tokens_fingerprint, warnings)
         background = build_background([c.id for c in cases], [p.case_id for p in passages], texts,
-                                      lambda text: embedder.token_states(text, "passage"))
+                                      lambda text: embedder.token_states(text, "passage"), token_cache)
         if background is not None and not finite(background.states):
             raise ValueError(f"the model {embedder.name!r} produced non-finite token states (NaN or inf); "
                              f"the index was not written")
     if background is not None:
+        reused = sum(key in token_cache for key in background.keys)
         tokens_record = {"fingerprint": embedder.tokens_fingerprint, "cases": len(background.case_ids),
-                         "tokens": len(background.states)}
+                         "tokens": len(background.states), "passages": len(background.keys),
+                         "encoded": len(background.keys) - reused, "reused": reused}
 
     manifest = {
         "format_version": FORMAT_VERSION,
@@ -292,8 +296,10 @@ def write_index(data: IndexData, index_dir: Path) -> None:
             np.save(tmp / LATENT_FILES[1], data.latent_weights)
         if data.background is not None:
             np.save(tmp / TOKEN_FILES[0], data.background.states)
-            (tmp / TOKEN_FILES[1]).write_text(json.dumps({"cases": list(data.background.case_ids),
-                                                          "starts": data.background.starts.tolist()}), encoding="utf-8")
+            (tmp / TOKEN_FILES[1]).write_text(json.dumps({
+                "cases": list(data.background.case_ids), "starts": data.background.starts.tolist(),
+                "keys": list(data.background.keys), "passage_starts": data.background.passage_starts.tolist()}),
+                encoding="utf-8")
         data.manifest["files"] = {name: {"bytes": (tmp / name).stat().st_size, "sha256": file_sha256(tmp / name)}
                                   for name in index_files(tmp)}
         # the manifest is written last: a folder without one is never taken for a finished index
@@ -381,7 +387,8 @@ def load_index(index_dir: str | Path, verify: str = "auto") -> IndexData:
             current = TOKEN_FILES[1]
             tokens = json.loads((folder / current).read_text(encoding="utf-8"))
             background = Background(token_states, tuple(str(c) for c in tokens["cases"]),
-                                    np.asarray(tokens["starts"], dtype=np.int64))
+                                    np.asarray(tokens["starts"], dtype=np.int64), tuple(str(k) for k in tokens["keys"]),
+                                    np.asarray(tokens["passage_starts"], dtype=np.int64))
     except Exception as exc:  # noqa: BLE001 - any failure to read a file means a damaged index
         raise IndexLoadError(f"index {folder} is damaged: cannot read {current} ({type(exc).__name__}: "
                              f"{str(exc)[:160]}); {rebuild}") from exc
@@ -402,7 +409,10 @@ def load_index(index_dir: str | Path, verify: str = "auto") -> IndexData:
         if not (background.states.ndim == 2 and background.states.shape[1] == vectors.shape[1]
                 and len(starts) == len(background.case_ids) + 1 and starts[0] == 0
                 and starts[-1] == len(background.states) and (np.diff(starts) >= 0).all()
-                and len(background.states) == manifest["tokens"].get("tokens")):
+                and len(background.states) == manifest["tokens"].get("tokens")
+                and len(background.passage_starts) == len(background.keys) + 1
+                and background.passage_starts[0] == 0 and background.passage_starts[-1] == len(background.states)
+                and (np.diff(background.passage_starts) >= 0).all()):
             raise IndexLoadError(f"index {folder} is damaged: {TOKEN_FILES[1]} and {TOKEN_FILES[0]} disagree; {rebuild}")
         if any(c not in known for c in background.case_ids):
             raise IndexLoadError(f"index {folder} is damaged: {TOKEN_FILES[1]} refers to unknown cases; {rebuild}")

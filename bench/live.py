@@ -132,6 +132,46 @@ def ask_latency(index: Path, corpus: Path) -> dict:
     return {"single_question": percentiles(single), "follow_up_with_history": percentiles(follow)}
 
 
+def coverage_cost(work: Path) -> dict:
+    """What the check of a question's words (assistant/coverage.py) costs an answer: ``Assistant.ask`` on
+    eval-tuning's 41 cases (the bundled page is too small to be checked) with the check and without it,
+    alternately question by question, each uncached, in one run; and the background's share of the build."""
+    corpus, index = ROOT / "eval-tuning" / "corpus", work / "coverage-index"
+    started = time.perf_counter()
+    retriever = Retriever.build(corpus, index)
+    build_seconds = time.perf_counter() - started
+    tokens = (read_manifest(index) or {}).get("tokens") or {}
+    checked, unchecked = Assistant(retriever), Assistant(retriever)
+    unchecked.MIN_CONTRAST = None
+    rows = [json.loads(line) for line in (ROOT / "eval-tuning" / "questions.jsonl").read_text("utf-8").splitlines()
+            if line.strip()]
+    questions = [r["question"] for r in rows]
+    for q in questions[:5]:
+        checked.ask(q)
+    on, off = [], []
+    for i, q in enumerate(questions):
+        for assistant, times in ((checked, on), (unchecked, off)) if i % 2 else ((unchecked, off), (checked, on)):
+            retriever.clear_query_cache()
+            started = time.perf_counter()
+            assistant.ask(q)
+            times.append(time.perf_counter() - started)
+    background = 0  # the background is encoded inside the build; timed here on its own
+    embedder = retriever.embedder
+    by_case: dict[str, list[str]] = {}
+    for p in retriever.data.passages:
+        by_case.setdefault(p.case_id, []).append(p.indexed_text(retriever.cases[p.case_id]))
+    started = time.perf_counter()
+    for case_id in retriever.data.background.case_ids if retriever.data.background else ():
+        for text in by_case.get(case_id, ()):
+            embedder.token_states(text, "passage")
+            background += 1
+    background_seconds = time.perf_counter() - started
+    return {"questions": len(questions), "ask_checked": percentiles(on), "ask_unchecked": percentiles(off),
+            "ratio_p50": statistics.median(on) / statistics.median(off),
+            "build_seconds": build_seconds, "background_passages": background,
+            "background_seconds": background_seconds, "background_tokens": tokens.get("tokens")}
+
+
 class TimedEmbedder(Embedder):
     """The same embedder, counting the seconds and texts it is asked to embed.
 

@@ -51,7 +51,15 @@ def machine() -> dict:
 
 
 def run_live(quick: bool, cases: int) -> dict:
-    from live import ask_latency, build_and_rebuild, cold_start, default_index, load_average, search_latency
+    from live import (
+        ask_latency,
+        build_and_rebuild,
+        cold_start,
+        coverage_cost,
+        default_index,
+        load_average,
+        search_latency,
+    )
 
     from assistant.embedding import get_embedder
 
@@ -64,6 +72,8 @@ def run_live(quick: bool, cases: int) -> dict:
         out["search"] = search_latency(index, corpus, rounds=1 if quick else 3)
         step("ask latency")
         out["ask"] = ask_latency(index, corpus)
+        step("ask latency with and without the coverage check (eval-tuning corpus)")
+        out["coverage"] = coverage_cost(work)
         step("cold start of ui.py")
         out["cold_start"] = cold_start(index, corpus, runs=1 if quick else 3)
         step(f"build and rebuild ({cases} synthetic cases)")
@@ -228,6 +238,11 @@ def summary(results: dict) -> str:
             a = live["ask"]
             lines += [f"| `Assistant.ask`, one question | {_ms(a['single_question'])} |",
                       f"| `Assistant.ask`, follow-up with its history | {_ms(a['follow_up_with_history'])} |"]
+        if "coverage" in live:
+            c = live["coverage"]
+            lines += [f"| `Assistant.ask`, eval-tuning ({c['questions']} questions), with the coverage check "
+                      f"| {_ms(c['ask_checked'])} (p50 ratio {c['ratio_p50']:.2f} to without) |",
+                      f"| `Assistant.ask`, the same, without it | {_ms(c['ask_unchecked'])} |"]
         lines.append("")
     if "build" in live:
         b = live["build"]

@@ -85,6 +85,21 @@ def test_index_keeps_the_background_with_checksums(tmp_path, corpus_copy, e5_emb
     assert data.background is not None
     assert data.background.case_ids == tuple(c.id for c in built.data.cases)  # a small corpus: every case
     assert len(data.background.states) == manifest["tokens"]["tokens"] > 0
+    assert manifest["tokens"]["encoded"] == manifest["tokens"]["passages"] > 0
+    # a rebuild after a new case encodes only the new case's passages again
+    (corpus_copy / "ny.md").write_text("---\ntitle: Bistader på biblioteket\nmunicipality: Vejle\n---\n"
+                                       "Biblioteket har fået to bistader på taget, passet af frivillige.\n", encoding="utf-8")
+    Retriever.build(corpus_copy, index, embedder=embedder)
+    again = json.loads((index / "manifest.json").read_text())["tokens"]
+    assert again["passages"] > manifest["tokens"]["passages"]
+    assert again["reused"] == manifest["tokens"]["passages"] and again["encoded"] == again["passages"] - again["reused"]
+    first = data.background
+    kept = {key: np.asarray(first.states[first.passage_starts[i]:first.passage_starts[i + 1]])
+            for i, key in enumerate(first.keys)}
+    rebuilt = load_index(index).background
+    same = [np.array_equal(np.asarray(rebuilt.states[rebuilt.passage_starts[i]:rebuilt.passage_starts[i + 1]]), kept[key])
+            for i, key in enumerate(rebuilt.keys) if key in kept]
+    assert len(same) == len(kept) and all(same)  # reused as they were
     # a damaged background is a damaged index, named as such
     meta = json.loads((index / "tokens.json").read_text())
     meta["starts"][-1] += 5
