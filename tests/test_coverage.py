@@ -210,3 +210,29 @@ def test_a_carried_topic_is_not_held_to_the_words_check(tuning_index):
 def test_a_question_naming_a_goal_is_judged_by_the_goal_not_its_words():
     assert content_words("Er der en kommune med et projekt under verdensmål 9 om industri og infrastruktur?") == set()
     assert content_words("Which council links its harbour project to SDG 14, life below water?") == set()
+
+
+def test_a_case_outside_the_background_sample_is_encoded_once(tmp_path, corpus_copy, e5_embedder, monkeypatch):
+    """A catalogue larger than MAX_BACKGROUND_CASES keeps an even sample; the top case may be outside it, and
+    is then encoded when first judged, the same states as the index would hold, and kept."""
+    import assistant.coverage as coverage
+    import assistant.retriever as retriever_module
+    if not e5_embedder.tokens_fingerprint:
+        pytest.skip("the compiled engine is not available here: no token states")
+    monkeypatch.setattr(coverage, "MAX_BACKGROUND_CASES", 2)
+    monkeypatch.setattr(retriever_module, "MIN_BACKGROUND_CASES", 2)
+    retriever = Retriever.build(corpus_copy, tmp_path / "index", embedder=e5_embedder)
+    sample = retriever.data.background.case_ids
+    assert len(sample) == 2
+    outside = next(c for c in retriever.data.cases if c.id not in sample and c.municipality)
+    calls = []
+    original = e5_embedder.token_states
+    monkeypatch.setattr(e5_embedder, "token_states", lambda text, kind: calls.append(kind) or original(text, kind))
+    question = "Hvem står for partnerskabet?"
+    first = retriever.coverage(question, outside, {"partnerskabet"})
+    passages = [p for p in retriever.data.passages if p.case_id == outside.id]
+    assert isinstance(first, float) and calls.count("passage") == len(passages)
+    expected = np.vstack([original(p.indexed_text(outside), "passage")[0] for p in passages])
+    assert np.array_equal(retriever._case_states.get(outside.id), expected)
+    calls.clear()
+    assert retriever.coverage(question, outside, {"partnerskabet"}) == first and calls == []  # kept
