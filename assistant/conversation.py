@@ -296,12 +296,12 @@ class Assistant:
     # Danish question must also share at least one term with the corpus. English questions over
     # Danish text share few, and their cosines are lower, hence the lower bar.
     MIN_DENSE = {"da": 0.827, "en": 0.78}
-    # a follow-up with no pronoun keeps the case in focus when that case's best passage scores within this
-    # of the best passage for the message alone (README, "Conversation"; chosen on the tuning dialogues)
     # A question that clears the cosine bar must also be about what its top case says: the case's contrast
     # (coverage.py: how much better it covers the question's content words than the corpus's cases do on
     # average) must reach this. Calibrated on the tuning pool (README, "Not found"); None: not checked.
     MIN_CONTRAST: float | None = 0.0045
+    # a follow-up with no pronoun keeps the case in focus when that case's best passage scores within this
+    # of the best passage for the message alone (README, "Conversation"; chosen on the tuning dialogues)
     FOCUS_MARGIN = 0.15
     FOCUS_DEPTH = 20  # passages of the focus's municipality searched for its best one
     JOB_TOPIC_WORDS = 4  # ... or when it asks, in at most this many words of its own, for a job the focus's contacts hold
