@@ -182,4 +182,6 @@ def staleness(manifest: dict, corpus_dir: Path | None, embedder: Embedder | None
         latent = (manifest.get("latent") or {}).get("fingerprint")
         if latent != (embedder.latent_fingerprint if embedder.latent_features else None):
             return "the model's latent-term head changed since the index was built"
+        if (manifest.get("tokens") or {}).get("fingerprint") != embedder.tokens_fingerprint:
+            return "the model's token states (the coverage check's background) changed since the index was built"
     return None

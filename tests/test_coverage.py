@@ -236,3 +236,16 @@ def test_a_case_outside_the_background_sample_is_encoded_once(tmp_path, corpus_c
     assert np.array_equal(retriever._case_states.get(outside.id), expected)
     calls.clear()
     assert retriever.coverage(question, outside, {"partnerskabet"}) == first and calls == []  # kept
+
+
+def test_an_index_whose_background_another_engine_made_is_stale(tmp_path, corpus_copy, fake_embedder):
+    """Built where the model gave no token states (or other ones), an index is rebuilt where it gives them, so
+    the check is never silently off (or made with states that do not match the question's)."""
+    from assistant.manifest import read_manifest, staleness
+    index = tmp_path / "index"
+    Retriever.build(corpus_copy, index, embedder=fake_embedder)
+    manifest = read_manifest(index)
+    assert staleness(manifest, corpus_copy, fake_embedder) is None
+    fake_embedder.__class__ = type("StatesEmbedder", (type(fake_embedder),),
+                                   {"tokens_fingerprint": property(lambda self: "fake-states1")})
+    assert "token states" in staleness(manifest, corpus_copy, fake_embedder)
