@@ -255,7 +255,12 @@ def _has_own_topic(text: str) -> bool:
     """Whether ``text`` (municipality names already taken out) names a topic beyond what a follow-up or a list
     question says anyway: a word that is a topic word to both ("cykler" in "Har kommunen noget om cykler?"; not
     "laver" in "Hvad laver kommunen?")."""
-    return bool(set(topic_words(text)) & set(list_topic_words(text)))
+    return bool(_own_topic_words(text))
+
+
+def _own_topic_words(text: str) -> set[str]:
+    """The words of ``text`` that are topic words to both word lists (this module's and listing's)."""
+    return set(topic_words(text)) & set(list_topic_words(text))
 
 
 def content_words(text: str) -> set[str]:
@@ -266,8 +271,7 @@ def content_words(text: str) -> set[str]:
     cases' goals, not by its words (the goal's name is general): neither is checked."""
     if goals_in(text):
         return set()
-    text = without_municipalities(text)
-    return set(topic_words(text)) & set(list_topic_words(text))
+    return _own_topic_words(without_municipalities(text))
 
 
 def is_follow_up(text: str) -> bool:
@@ -502,17 +506,13 @@ class Assistant:
                    if h.case.id == focus.id][:1]
         return bool(own) and own[0] >= hits[0].score - self.FOCUS_MARGIN
 
-    @staticmethod
-    def _pair(language: str, hit: Hit) -> str:
-        """The kind of a question's language and its top passage's: "da" the same, "en" across. The bars were
-        calibrated on Danish text, where a Danish question is the one and an English question the other; in a
-        corpus that mixes languages the pair decides (a Danish question on an English passage is across)."""
-        same = detect_language(hit.passage.text) == language
-        return "da" if same else "en"
-
     def _bar(self, language: str, hit: Hit) -> float:
-        """The cosine the top passage must reach, by the kind of language pair (`_pair`)."""
-        return self.min_dense.get(self._pair(language, hit), self.min_dense["da"])
+        """The cosine the top passage must reach. The bars were calibrated on Danish text: "da" for a Danish
+        question on a Danish passage (same language), "en" for an English one (across languages). In a
+        corpus that mixes languages the pair's kind decides: a Danish question on an English passage gets
+        the cross-language bar, an English question on an English passage the same-language one."""
+        same = detect_language(hit.passage.text) == language
+        return self.min_dense.get("da" if same else "en", self.min_dense["da"])
 
     def _covers(self, message: str, hit: Hit) -> bool:
         """Whether the top case covers what the question asks (coverage.py) well enough: its contrast reaches

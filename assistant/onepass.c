@@ -115,14 +115,9 @@ static void project_sae_par(e5_model *m, const int8_t *aq, const float *ad,
     free(pre);
 }
 
-/* Dense vector (e5_dim floats, L2-normalised, exactly as e5_embed makes it) and up to top_k latent
- * terms (ids, weights sorted by weight) of a text, from the encoder passes of its "query: " (is_query 1)
- * or "passage: " text. A text longer than one 512-token window runs one pass a window, as e5_embed
- * does. Returns the number of latent terms, or -1 without a sparse head. */
-int e5_embed_with_latent(e5_model *m, const char *text, int is_query, int top_k,
-                         float *out_dense, int32_t *out_idx, float *out_val) {
-    if (!m->has_sae) return -1;
-    int H = m->H, WMAX = m->MAXP - 2, nbmax = H / QK, N = m->sae_N;
+/* The content tokens of ``prefix + text`` (newly allocated, *n_content of them) and how many of them are the
+ * prefix's (*n_prefix: what the text alone does not tokenise to), as e5_embed tokenises. */
+static int *prefixed_tokens(e5_model *m, const char *text, int is_query, int *n_content, int *n_prefix) {
     const char *pfx = is_query ? "query: " : "passage: ";
     size_t plen = strlen(pfx), tl = strlen(text);
     char *buf = (char *)malloc(plen + tl + 1);
@@ -136,6 +131,37 @@ int e5_embed_with_latent(e5_model *m, const char *text, int is_query, int top_k,
     int no = tok_content(&m->tok, text, own, (int)tl + 4);
     free(own);
     int np = nc - no; if (np < 0) np = 0;
+    *n_content = nc; *n_prefix = np;
+    return cont;
+}
+
+/* One window's forward pass, as e5_embed runs it: bos, content tokens cont[0..cl), eos. Returns the
+ * (cl + 2) x H last-layer states (newly allocated); the window's token ids go to ids (cl + 2 of them). */
+static float *window_states(e5_model *m, const int *cont, int cl, int *ids) {
+    int H = m->H, L = cl + 2;
+    int *pos = (int *)malloc(sizeof(int) * L);
+    int *ss = (int *)malloc(sizeof(int) * L), *se = (int *)malloc(sizeof(int) * L);
+    int segoff[2] = {0, L};
+    ids[0] = m->tok.bos; pos[0] = 0;
+    for (int j = 0; j < cl; j++) { ids[1 + j] = cont[j]; pos[1 + j] = 1 + j; }
+    ids[L - 1] = m->tok.eos; pos[L - 1] = L - 1;
+    for (int t = 0; t < L; t++) { ss[t] = 0; se[t] = L; }
+    float *hid = (float *)malloc((size_t)L * H * sizeof(float));
+    forward_batch(m, ids, pos, ss, se, segoff, 1, L, NULL, hid);
+    free(pos); free(ss); free(se);
+    return hid;
+}
+
+/* Dense vector (e5_dim floats, L2-normalised, exactly as e5_embed makes it) and up to top_k latent
+ * terms (ids, weights sorted by weight) of a text, from the encoder passes of its "query: " (is_query 1)
+ * or "passage: " text. A text longer than one 512-token window runs one pass a window, as e5_embed
+ * does. Returns the number of latent terms, or -1 without a sparse head. */
+int e5_embed_with_latent(e5_model *m, const char *text, int is_query, int top_k,
+                         float *out_dense, int32_t *out_idx, float *out_val) {
+    if (!m->has_sae) return -1;
+    int H = m->H, WMAX = m->MAXP - 2, nbmax = H / QK, N = m->sae_N;
+    int nc, np;
+    int *cont = prefixed_tokens(m, text, is_query, &nc, &np);
 
     double wsum = 0.0;
     for (int i = 0; i < H; i++) out_dense[i] = 0.f;
@@ -145,15 +171,8 @@ int e5_embed_with_latent(e5_model *m, const char *text, int is_query, int top_k,
     for (int w = 0; w < nwin; w++) {
         int a = w * WMAX, b = a + WMAX; if (b > nc) b = nc;
         int cl = b - a, L = cl + 2;
-        int *ids = (int *)malloc(sizeof(int) * L), *pos = (int *)malloc(sizeof(int) * L);
-        int *ss = (int *)malloc(sizeof(int) * L), *se = (int *)malloc(sizeof(int) * L);
-        int segoff[2] = {0, L};
-        ids[0] = m->tok.bos; pos[0] = 0;
-        for (int j = 0; j < cl; j++) { ids[1 + j] = cont[a + j]; pos[1 + j] = 1 + j; }
-        ids[L - 1] = m->tok.eos; pos[L - 1] = L - 1;
-        for (int t = 0; t < L; t++) { ss[t] = 0; se[t] = L; }
-        float *hid = (float *)malloc((size_t)L * H * sizeof(float));
-        forward_batch(m, ids, pos, ss, se, segoff, 1, L, NULL, hid);
+        int *ids = (int *)malloc(sizeof(int) * L);
+        float *hid = window_states(m, cont + a, cl, ids);
         /* dense: the window's mean over every token (bos, eos included), weighted by its content */
         for (int i = 0; i < H; i++) mean[i] = 0.f;
         for (int t = 0; t < L; t++) {
@@ -175,7 +194,7 @@ int e5_embed_with_latent(e5_model *m, const char *text, int is_query, int top_k,
             project_sae_par(m, aq, ad, as, own_rows, pooled);
             free(aq); free(ad); free(as);
         }
-        free(ids); free(pos); free(ss); free(se); free(hid);
+        free(ids); free(hid);
     }
     free(mean); free(cont);
     float inv = wsum > 0 ? (float)(1.0 / wsum) : 1.f, nrm = 0.f;
@@ -201,39 +220,20 @@ int e5_embed_with_latent(e5_model *m, const char *text, int is_query, int top_k,
  * with their piece ids. Up to max_rows states (H floats each) are written; returns how many. The answer's
  * check of which question words a case covers (assistant/coverage.py) reads them. */
 int e5_token_states(e5_model *m, const char *text, int is_query, int max_rows, float *out_states, int32_t *out_ids) {
-    int H = m->H, WMAX = m->MAXP - 2;
-    const char *pfx = is_query ? "query: " : "passage: ";
-    size_t plen = strlen(pfx), tl = strlen(text);
-    char *buf = (char *)malloc(plen + tl + 1);
-    memcpy(buf, pfx, plen); memcpy(buf + plen, text, tl + 1);
-    int capc = (int)(plen + tl) + 4;
-    int *cont = (int *)malloc(sizeof(int) * (size_t)capc);
-    int nc = tok_content(&m->tok, buf, cont, capc);
-    free(buf);
-    int *own = (int *)malloc(sizeof(int) * (tl + 4));
-    int no = tok_content(&m->tok, text, own, (int)tl + 4);
-    free(own);
-    int np = nc - no; if (np < 0) np = 0;
-    int n = 0;
+    int H = m->H, WMAX = m->MAXP - 2, nc, np, n = 0;
+    int *cont = prefixed_tokens(m, text, is_query, &nc, &np);
     int nwin = nc / WMAX + (nc % WMAX ? 1 : 0); if (nwin < 1) nwin = 1;
     for (int w = 0; w < nwin && n < max_rows; w++) {
         int a = w * WMAX, b = a + WMAX; if (b > nc) b = nc;
-        int cl = b - a, L = cl + 2;
-        int *ids = (int *)malloc(sizeof(int) * L), *pos = (int *)malloc(sizeof(int) * L);
-        int *ss = (int *)malloc(sizeof(int) * L), *se = (int *)malloc(sizeof(int) * L);
-        int segoff[2] = {0, L};
-        ids[0] = m->tok.bos; pos[0] = 0;
-        for (int j = 0; j < cl; j++) { ids[1 + j] = cont[a + j]; pos[1 + j] = 1 + j; }
-        ids[L - 1] = m->tok.eos; pos[L - 1] = L - 1;
-        for (int t = 0; t < L; t++) { ss[t] = 0; se[t] = L; }
-        float *hid = (float *)malloc((size_t)L * H * sizeof(float));
-        forward_batch(m, ids, pos, ss, se, segoff, 1, L, NULL, hid);
+        int cl = b - a;
+        int *ids = (int *)malloc(sizeof(int) * (cl + 2));
+        float *hid = window_states(m, cont + a, cl, ids);
         int skip = a < np ? np - a : 0; if (skip > cl) skip = cl;
         for (int t = 1 + skip; t < 1 + cl && n < max_rows; t++, n++) {
             memcpy(out_states + (size_t)n * H, hid + (size_t)t * H, (size_t)H * sizeof(float));
             out_ids[n] = ids[t];
         }
-        free(ids); free(pos); free(ss); free(se); free(hid);
+        free(ids); free(hid);
     }
     free(cont);
     return n;

@@ -127,7 +127,7 @@ class Retriever:
         self._token_states = _Cache(128)  # question text -> its token states and pieces (coverage.py)
         self._case_states = _Cache(64)    # case id -> token states of a case outside the index's background
         self._covers: bool | None = None  # whether the index's background and the model's token states match
-        case_index = {case_id: i for i, case_id in enumerate(self.cases)}
+        self._case_index = case_index = {case_id: i for i, case_id in enumerate(self.cases)}
         self._case_rows = np.array([case_index[p.case_id] for p in data.passages], dtype=np.int64)
         self._closing = np.array([p.context is not None for p in data.passages], dtype=bool)
         self._intro = np.array([not c.municipality for c in self._case_of], dtype=float)
@@ -458,8 +458,9 @@ class Retriever:
         if states is None:  # a case outside the background's sample: encoded once, then kept a while
             states = self._case_states.get(case.id)
             if states is None:
-                parts = [self.embedder.token_states(p.indexed_text(case), "passage")
-                         for p, owner in zip(self.data.passages, self._case_of, strict=True) if owner.id == case.id]
+                rows = np.flatnonzero(self._case_rows == self._case_index[case.id])
+                parts = [self.embedder.token_states(self.data.passages[row].indexed_text(case), "passage")
+                         for row in rows]
                 if any(part is None for part in parts):
                     return None
                 states = np.vstack([part[0] for part in parts]) if parts else np.zeros((0, 1), dtype=np.float32)
